@@ -1,0 +1,1 @@
+"""The NumPy reference backend (forward only), built into the core."""

@@ -1,0 +1,49 @@
+"""The array operations spec maths is written against.
+
+Specs express their update equations with Python arithmetic operators plus the
+few operations below. A backend realises a spec by handing it an object that
+implements this protocol for its own array type; it never rewrites the maths.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+Array = Any
+"""An array of the backend in use (``numpy.ndarray``, ``torch.Tensor``, ...)."""
+
+
+class ArrayOps(Protocol):
+    """Operations a backend provides to run specs on its arrays."""
+
+    def heaviside(self, x: Array) -> Array:
+        """1 where ``x > 0``, else 0, in the dtype of ``x``."""
+
+    def clip(self, x: Array, low: float, high: float) -> Array:
+        """``x`` limited to ``[low, high]``."""
+
+    def detach(self, x: Array) -> Array:
+        """``x`` cut from any gradient graph (identity for forward-only backends)."""
+
+    def exp(self, x: Array) -> Array: ...
+
+    def abs(self, x: Array) -> Array: ...
+
+    def sigmoid(self, x: Array) -> Array:
+        """``1 / (1 + exp(-x))``, evaluated without overflow."""
+
+    def where(self, condition: Array, a: Array, b: Array) -> Array: ...
+
+    def zeros_like(self, x: Array) -> Array: ...
+
+    def winner_mask(self, x: Array) -> Array:
+        """1 at the largest entry along dimension 1 of each sample, 0 elsewhere."""
+
+    def bernoulli(self, probabilities: Array, generator: Any = None) -> Array:
+        """Independent 0/1 draws with the given probabilities, same dtype."""
+
+    def repeat_time(self, x: Array, num_steps: int) -> Array:
+        """``x`` repeated along a new leading time dimension of length ``num_steps``."""
+
+    def concat_time(self, first: Array, second: Array) -> Array:
+        """Join two time series along the leading dimension."""

@@ -1,0 +1,61 @@
+"""Spike functions: Heaviside forward, a core surrogate spec's derivative backward."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from snnx.specs.surrogate import Surrogate
+from snnx_torch.ops import OPS
+
+
+class SurrogateSpike(torch.autograd.Function):
+    """``S = H(u)`` forward; ``dL/du = dL/dS * surrogate.derivative(u)`` backward."""
+
+    @staticmethod
+    def forward(ctx, u: torch.Tensor, surrogate: Surrogate) -> torch.Tensor:
+        ctx.save_for_backward(u)
+        ctx.surrogate = surrogate
+        return (u > 0).to(u.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_spikes: torch.Tensor):
+        (u,) = ctx.saved_tensors
+        return grad_spikes * ctx.surrogate.derivative(OPS, u), None
+
+
+class SpikeFunction:
+    """A picklable callable applying :class:`SurrogateSpike` with one surrogate."""
+
+    def __init__(self, surrogate: Surrogate) -> None:
+        self.surrogate = surrogate
+
+    def __call__(self, u: torch.Tensor) -> torch.Tensor:
+        return SurrogateSpike.apply(u, self.surrogate)
+
+    def __repr__(self) -> str:
+        return f"SpikeFunction({self.surrogate!r})"
+
+
+def heaviside_without_gradient(u: torch.Tensor) -> torch.Tensor:
+    """The spike function of ``surrogate_disable=True``: no gradient flows through spikes."""
+    return (u > 0).to(u.dtype)
+
+
+def spike_function_for(spike_grad: object, surrogate_disable: bool) -> Callable:
+    """Turn a neuron's ``spike_grad`` argument into the spike function it runs."""
+    if surrogate_disable:
+        return heaviside_without_gradient
+    if spike_grad is None:
+        from snnx.surrogate import atan
+
+        spike_grad = atan()
+    if isinstance(spike_grad, Surrogate):
+        return SpikeFunction(spike_grad)
+    if callable(spike_grad):
+        return spike_grad  # a user's own autograd function, used as given
+    raise TypeError(
+        f"spike_grad must be a surrogate such as snnx.surrogate.atan() or a callable, "
+        f"got {type(spike_grad).__name__}."
+    )

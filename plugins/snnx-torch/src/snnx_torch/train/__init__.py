@@ -1,0 +1,1 @@
+"""The main job: train and evaluate a convolutional SNN on real handwritten digits."""
