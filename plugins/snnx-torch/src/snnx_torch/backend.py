@@ -34,9 +34,7 @@ class TorchBackend(Backend):
         except Exception as error:  # not installed, or a broken install
             return Availability(False, f"torch cannot be imported ({error}); pip install 'snnx[torch]'")
         if _torch_version(torch.__version__) < MINIMUM_TORCH:
-            return Availability(
-                False, f"torch {torch.__version__} is too old; snnx needs torch >= 2.2"
-            )
+            return Availability(False, f"torch {torch.__version__} is too old; snnx needs torch >= 2.2")
         return Availability(True)
 
     def devices(self) -> list[str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import platform
+import warnings
 from importlib.metadata import PackageNotFoundError, distributions, version
 
 from snnx import selection
 from snnx._version import __version__
 from snnx.cli.commands import Command
-from snnx.plugin_manager import plugin_manager
+from snnx.plugin_manager import PluginLoadWarning, plugin_manager
 
 CORE_DEPENDENCIES = ("numpy", "pluggy")
 
@@ -46,7 +47,7 @@ def info_lines() -> list[str]:
             detail = f"available   devices: {', '.join(devices)}"
         else:
             detail = f"unavailable ({row.reason})"
-        lines.append(f" {marker} {row.name:<12} {detail}   [plugin: {row.plugin}]")
+        lines.append(f" {marker} {row.name:<16} {detail}   [plugin: {row.plugin}]")
     lines.append(f"   (* = in force; choose with snnx.use(name) or {selection.BACKEND_ENV})")
     addons = addon_distributions()
     lines.append("installed snnx packages: " + (", ".join(f"{n} {v}" for n, v in addons) or "none"))
@@ -57,7 +58,9 @@ def info_lines() -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    print("\n".join(info_lines()))
+    with warnings.catch_warnings():  # broken plugins are listed in the report itself
+        warnings.simplefilter("ignore", PluginLoadWarning)
+        print("\n".join(info_lines()))
     return 0
 
 

@@ -28,6 +28,8 @@ class NumpyBackend(Backend):
         return OPS
 
     def owns(self, obj: Any) -> bool:
+        if isinstance(obj, (list, tuple)):
+            return bool(obj) and all(self.owns(item) for item in obj)
         return isinstance(obj, (np.ndarray, np.generic, NumpyNeuron))
 
     def asarray(self, data: np.ndarray, dtype: str = "float32", device: str | None = None):

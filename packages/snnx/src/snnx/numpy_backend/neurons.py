@@ -30,9 +30,7 @@ class NumpyNeuron:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         config = self.spec.bind(args, kwargs)
         self.config = config
-        self.params = {
-            p.name: np.asarray(config[p.name], dtype=np.float32) for p in self.spec.parameters()
-        }
+        self.params = {p.name: np.asarray(config[p.name], dtype=np.float32) for p in self.spec.parameters()}
         self.spike_grad = config["spike_grad"] or Surrogate(ATAN, {"alpha": 2.0})
         self.init_hidden = config["init_hidden"]
         self.output = config["output"]
@@ -53,8 +51,7 @@ class NumpyNeuron:
         check_input(self.spec.name, x)
         if self.init_hidden and any(s is not None for s in states):
             raise TypeError(
-                f"{self.spec.name}: do not pass state while init_hidden=True; "
-                "the neuron keeps its own state."
+                f"{self.spec.name}: do not pass state while init_hidden=True; the neuron keeps its own state."
             )
         passed = list(states) + [None] * (len(self.spec.states) - len(states))
         current = tuple(

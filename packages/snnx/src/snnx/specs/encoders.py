@@ -53,8 +53,7 @@ def check_rate_arguments(num_steps: int | bool, first_spike_time: int, time_var_
     num_steps = int(num_steps)
     if num_steps < 0 or first_spike_time < 0:
         raise ParameterRangeError(
-            f"spikegen.rate: num_steps ({num_steps}) and first_spike_time "
-            f"({first_spike_time}) must be >= 0."
+            f"spikegen.rate: num_steps ({num_steps}) and first_spike_time ({first_spike_time}) must be >= 0."
         )
     if time_var_input:
         if num_steps:

@@ -51,10 +51,15 @@ class LeakySpec(NeuronSpec):
     name = "Leaky"
     states = ("mem",)
     arguments = (
-        Parameter("beta", valid=UNIT, learn_flag="learn_beta",
-                  doc="beta is the membrane decay per step; use a value in [0, 1]."),
-        Parameter("threshold", 1.0, POSITIVE, learn_flag="learn_threshold",
-                  doc="threshold must be positive."),
+        Parameter(
+            "beta",
+            valid=UNIT,
+            learn_flag="learn_beta",
+            doc="beta is the membrane decay per step; use a value in [0, 1].",
+        ),
+        Parameter(
+            "threshold", 1.0, POSITIVE, learn_flag="learn_threshold", doc="threshold must be positive."
+        ),
         Option("spike_grad", None),
         Option("surrogate_disable", False),
         Option("init_hidden", False),
@@ -64,8 +69,13 @@ class LeakySpec(NeuronSpec):
         Option("reset_mechanism", "subtract", choices=RESET_MECHANISMS),
         Option("state_quant", False),
         Option("output", False),
-        Parameter("graded_spikes_factor", 1.0, POSITIVE, learn_flag="learn_graded_spikes_factor",
-                  doc="graded_spikes_factor scales spikes and must be positive."),
+        Parameter(
+            "graded_spikes_factor",
+            1.0,
+            POSITIVE,
+            learn_flag="learn_graded_spikes_factor",
+            doc="graded_spikes_factor scales spikes and must be positive.",
+        ),
         Option("learn_graded_spikes_factor", False),
         Option("reset_delay", True),
     )
@@ -109,8 +119,15 @@ class LeakySpec(NeuronSpec):
         cases: list[dict[str, Any]] = [{"beta": 0.9}, {"beta": 0.0}, {"beta": 1.0, "threshold": 0.5}]
         for mechanism in RESET_MECHANISMS:
             for delay in (True, False):
-                cases.append({"beta": 0.8, "threshold": 0.7, "reset_mechanism": mechanism,
-                              "reset_delay": delay, "graded_spikes_factor": 2.0})
+                cases.append(
+                    {
+                        "beta": 0.8,
+                        "threshold": 0.7,
+                        "reset_mechanism": mechanism,
+                        "reset_delay": delay,
+                        "graded_spikes_factor": 2.0,
+                    }
+                )
         cases.append({"beta": 0.7, "inhibition": True})
         cases.append({"beta": [0.5, 0.6, 0.7, 0.8, 0.9], "threshold": [0.5, 1.0, 1.5, 2.0, 2.5]})
         return cases

@@ -36,8 +36,8 @@ class Interval:
         return bool(np.all(above & below) and np.all(np.isfinite(values)))
 
     def __str__(self) -> str:
-        left = "(" if self.low_open else "["
-        right = ")" if self.high_open else "]"
+        left = "(" if self.low_open or math.isinf(self.low) else "["
+        right = ")" if self.high_open or math.isinf(self.high) else "]"
         return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
 
 
@@ -74,14 +74,12 @@ class Parameter:
             values = as_numpy(value)
         except (TypeError, ValueError) as error:
             raise ParameterRangeError(
-                f"{owner}: {self.name} must be a number or an array of numbers, "
-                f"got {value!r} ({error})."
+                f"{owner}: {self.name} must be a number or an array of numbers, got {value!r} ({error})."
             ) from None
         if not self.valid.contains(values):
             bad = values[~np.isfinite(values)] if not np.all(np.isfinite(values)) else values
             raise ParameterRangeError(
-                f"{owner}: {self.name} must lie in {self.valid}, got "
-                f"{_summarise(bad)}. {self.doc}".rstrip()
+                f"{owner}: {self.name} must lie in {self.valid}, got {_summarise(bad)}. {self.doc}".rstrip()
             )
 
 
@@ -97,9 +95,7 @@ class Option:
     def validate(self, value: Any, owner: str) -> None:
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(repr(choice) for choice in self.choices)
-            raise ParameterRangeError(
-                f"{owner}: {self.name} must be one of {allowed}, got {value!r}."
-            )
+            raise ParameterRangeError(f"{owner}: {self.name} must be one of {allowed}, got {value!r}.")
 
 
 Argument = Parameter | Option

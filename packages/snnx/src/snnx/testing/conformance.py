@@ -7,7 +7,8 @@ Each check takes a :class:`~snnx.backend.Backend` and raises ``AssertionError``
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -67,11 +68,14 @@ def check_shapes_and_dtypes(backend: Backend) -> None:
                 x = backend.asarray(_inputs(shape, dtype)[0], dtype=dtype)
                 result = cls(**spec.examples()[0])(x)
                 assert isinstance(result, tuple) and len(result) == 1 + len(spec.states), (
-                    f"{backend.name}.{name}: expected (spk, *states), got {type(result).__name__}")
+                    f"{backend.name}.{name}: expected (spk, *states), got {type(result).__name__}"
+                )
                 for array in result:
                     out = backend.to_numpy(array)
                     assert out.shape == shape, f"{backend.name}.{name}: shape {out.shape} != input {shape}"
-                    assert str(out.dtype) == dtype, f"{backend.name}.{name}: dtype {out.dtype} != input {dtype}"
+                    assert str(out.dtype) == dtype, (
+                        f"{backend.name}.{name}: dtype {out.dtype} != input {dtype}"
+                    )
         x = backend.asarray(_inputs((3, 5))[0])
         hidden = cls(**spec.examples()[0], init_hidden=True)
         assert not isinstance(hidden(x), tuple), f"{backend.name}.{name}: init_hidden must return spikes only"
@@ -93,14 +97,15 @@ def check_state_init_and_reset(backend: Backend) -> None:
         zeros = [backend.asarray(np.zeros((3, 5))) for _ in spec.states]
         explicit = cls(**spec.examples()[0])(backend.asarray(inputs[0]), *zeros)
         np.testing.assert_array_equal(
-            backend.to_numpy(_spikes_of(explicit)), fresh[0], err_msg=f"{backend.name}.{name}: zero state")
+            backend.to_numpy(_spikes_of(explicit)), fresh[0], err_msg=f"{backend.name}.{name}: zero state"
+        )
         wrong = [backend.asarray(np.zeros((2, 5))) for _ in spec.states]
-        _expect(StateShapeError, lambda: cls(**spec.examples()[0])(backend.asarray(inputs[0]), *wrong),
-                f"{backend.name}.{name}: passed state of wrong shape")
+        with _expect(StateShapeError, f"{backend.name}.{name}: passed state of wrong shape"):
+            cls(**spec.examples()[0])(backend.asarray(inputs[0]), *wrong)
         stale = cls(**spec.examples()[0], init_hidden=True)
         stale(backend.asarray(inputs[0]))
-        _expect(StateShapeError, lambda: stale(backend.asarray(np.zeros((4, 5)))),
-                f"{backend.name}.{name}: stored state of another batch size")
+        with _expect(StateShapeError, f"{backend.name}.{name}: stored state of another batch size"):
+            stale(backend.asarray(np.zeros((4, 5))))
 
 
 def check_agrees_with_reference(backend: Backend) -> None:
@@ -119,11 +124,17 @@ def check_agrees_with_reference(backend: Backend) -> None:
 def check_bad_arguments(backend: Backend) -> None:
     """Out-of-range parameters, unknown options and integer inputs raise clear errors."""
     cls = backend.neuron_class(NEURON_SPECS["Leaky"])
-    for bad in ({"beta": 1.5}, {"beta": -0.1}, {"beta": 0.9, "threshold": 0.0},
-                {"beta": 0.9, "threshold": -1.0}, {"beta": 0.9, "reset_mechanism": "bogus"}):
-        _expect(ParameterRangeError, lambda bad=bad: cls(**bad), f"{backend.name}.Leaky({bad})")
-    _expect(InputDtypeError, lambda: cls(beta=0.9)(backend.asarray(np.ones((2, 3)), dtype="int64")),
-            f"{backend.name}.Leaky on integer input")
+    for bad in (
+        {"beta": 1.5},
+        {"beta": -0.1},
+        {"beta": 0.9, "threshold": 0.0},
+        {"beta": 0.9, "threshold": -1.0},
+        {"beta": 0.9, "reset_mechanism": "bogus"},
+    ):
+        with _expect(ParameterRangeError, f"{backend.name}.Leaky({bad})"):
+            cls(**bad)
+    with _expect(InputDtypeError, f"{backend.name}.Leaky on integer input"):
+        cls(beta=0.9)(backend.asarray(np.ones((2, 3)), dtype="int64"))
 
 
 def check_spike_forward(backend: Backend) -> None:
@@ -146,8 +157,9 @@ def check_surrogate_gradients(backend: Backend) -> None:
             surrogate = Surrogate(spec, spec.bind((), params))
             got = backend.to_numpy(backend.surrogate_gradient(surrogate, backend.asarray(u, "float64")))
             want = surrogate.derivative(REFERENCE.ops, u)
-            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12,
-                                       err_msg=f"{backend.name}: {spec_name}{params} gradient")
+            np.testing.assert_allclose(
+                got, want, rtol=1e-6, atol=1e-12, err_msg=f"{backend.name}: {spec_name}{params} gradient"
+            )
 
 
 def check_rate_encoder(backend: Backend) -> None:
@@ -161,16 +173,19 @@ def check_rate_encoder(backend: Backend) -> None:
     rates = spikes.mean(axis=0)[0]
     expected = np.array([0.0, 0.25, 0.5, 1.0, 1.0, 0.0])
     sigma = np.sqrt(expected * (1 - expected) / steps)
-    assert np.all(np.abs(rates - expected) <= 4 * sigma + 1e-12), f"{backend.name}: rates {rates} != {expected}"
+    assert np.all(np.abs(rates - expected) <= 4 * sigma + 1e-12), (
+        f"{backend.name}: rates {rates} != {expected}"
+    )
     again = backend.to_numpy(rate_spec(ops, data, steps, 1, 0, 0, False, backend.generator(SEED, like=data)))
     np.testing.assert_array_equal(spikes, again, err_msg=f"{backend.name}: seeded rate coding differs")
     late = backend.to_numpy(rate_spec(ops, data, 10, 1, 0, 3, False, backend.generator(SEED, like=data)))
     assert not late[:3].any(), f"{backend.name}: spikes before first_spike_time"
 
 
-def _expect(error: type[Exception], action: Callable[[], object], what: str) -> None:
+@contextmanager
+def _expect(error: type[Exception], what: str) -> Iterator[None]:
     try:
-        action()
+        yield
     except error:
         return
     raise AssertionError(f"{what}: expected {error.__name__}")
@@ -179,9 +194,15 @@ def _expect(error: type[Exception], action: Callable[[], object], what: str) -> 
 CHECKS: dict[str, Check] = {
     check.__name__.removeprefix("check_"): check
     for check in (
-        check_available, check_signatures, check_shapes_and_dtypes, check_state_init_and_reset,
-        check_agrees_with_reference, check_bad_arguments, check_spike_forward,
-        check_surrogate_gradients, check_rate_encoder,
+        check_available,
+        check_signatures,
+        check_shapes_and_dtypes,
+        check_state_init_and_reset,
+        check_agrees_with_reference,
+        check_bad_arguments,
+        check_spike_forward,
+        check_surrogate_gradients,
+        check_rate_encoder,
     )
 }
 """Every conformance check by name."""
@@ -192,8 +213,7 @@ GRADIENT_CHECKS = {"surrogate_gradients"}
 def checks_for(backend: Backend) -> list[Check]:
     """The checks that apply to ``backend`` (gradient checks only where it has gradients)."""
     return [
-        check for name, check in CHECKS.items()
-        if backend.supports_gradients or name not in GRADIENT_CHECKS
+        check for name, check in CHECKS.items() if backend.supports_gradients or name not in GRADIENT_CHECKS
     ]
 
 

@@ -8,6 +8,7 @@ files interchange), keeps its hidden state on the instance, and runs the spec's
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 import torch
@@ -109,6 +110,22 @@ class SpikingNeuron(nn.Module):
         """Cut this neuron's hidden state from the autograd graph (truncated BPTT)."""
         for state_name in self.spec.states:
             setattr(self, state_name, getattr(self, state_name).detach())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle and deep-copy the hidden state's values, never its autograd graph."""
+        state = super().__getstate__()
+        buffers = dict(state["_buffers"])
+        for state_name in self.spec.states:
+            if buffers.get(state_name) is not None:
+                buffers[state_name] = buffers[state_name].detach()
+        state["_buffers"] = buffers
+        return state
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SpikingNeuron:
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        clone.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return clone
 
     def extra_repr(self) -> str:
         shown = [f"{p.name}={_short(getattr(self, p.name))}" for p in self.spec.parameters()]

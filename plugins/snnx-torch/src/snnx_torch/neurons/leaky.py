@@ -9,11 +9,14 @@ from snnx_torch.neurons.base import SpikingNeuron
 
 
 class Leaky(SpikingNeuron):
-    __doc__ = LeakySpec.__doc__ + """
+    __doc__ = (
+        LeakySpec.__doc__
+        + """
     Called as ``spk, mem = lif(input_, mem)`` (``mem`` optional: the neuron keeps
     its own state), or ``spk = lif(input_)`` with ``init_hidden=True`` unless
     ``output=True``. Arguments, defaults and parameter names follow snnTorch 1.0.
     """
+    )
 
     spec = LeakySpec
 

@@ -37,7 +37,9 @@ def _positive_float(text: str) -> float:
 def _output_path(text: str) -> Path:
     path = Path(text)
     if path.exists() and path.is_dir():
-        raise argparse.ArgumentTypeError(f"output {text!r} is a directory; give a file path such as {text}/model.pt")
+        raise argparse.ArgumentTypeError(
+            f"output {text!r} is a directory; give a file path such as {text}/model.pt"
+        )
     return path
 
 
@@ -53,10 +55,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=_bounded_int(0, "--seed"), default=0)
     parser.add_argument("--output", type=_output_path, default=DEFAULT_OUTPUT, help="where to save the model")
     parser.add_argument(
-        "--train-limit", type=_bounded_int(1, "--train-limit"), default=None,
+        "--train-limit",
+        type=_bounded_int(1, "--train-limit"),
+        default=None,
         help="use only the first N training digits (quick checks)",
     )
-    parser.add_argument("--threads", type=_bounded_int(1, "--threads"), default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--threads", type=_bounded_int(1, "--threads"), default=None, help="torch CPU threads"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,22 +81,34 @@ def run(args: argparse.Namespace) -> int:
     train_images, train_labels = split.train_images, split.train_labels
     if args.train_limit is not None:
         train_images, train_labels = train_images[: args.train_limit], train_labels[: args.train_limit]
-    print(f"digits: {len(train_labels)} for training, {len(split.test_labels)} held out; "
-          f"{settings.steps} time steps, batch {settings.batch_size}, {torch.get_num_threads()} threads")
+    print(
+        f"digits: {len(train_labels)} for training, {len(split.test_labels)} held out; "
+        f"{settings.steps} time steps, batch {settings.batch_size}, {torch.get_num_threads()} threads"
+    )
 
     net = conv_snn()
     optimiser = torch.optim.Adam(net.parameters(), lr=settings.learning_rate)
     generator = torch.Generator().manual_seed(args.seed)
     for epoch in range(1, settings.epochs + 1):
-        loss = train_epoch(net, optimiser, train_images, train_labels, settings, generator,
-                           f"epoch {epoch}/{settings.epochs}")
+        loss = train_epoch(
+            net,
+            optimiser,
+            train_images,
+            train_labels,
+            settings,
+            generator,
+            f"epoch {epoch}/{settings.epochs}",
+        )
         print(f"epoch {epoch}: mean training loss {loss:.4f}")
-    accuracy = evaluate(net, split.test_images, split.test_labels, settings,
-                        torch.Generator().manual_seed(args.seed + 1))
+    accuracy = evaluate(
+        net, split.test_images, split.test_labels, settings, torch.Generator().manual_seed(args.seed + 1)
+    )
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": net.state_dict(), "settings": settings.__dict__,
-                "held_out_accuracy": accuracy}, args.output)
+    torch.save(
+        {"state_dict": net.state_dict(), "settings": settings.__dict__, "held_out_accuracy": accuracy},
+        args.output,
+    )
     print(f"held-out accuracy: {accuracy:.4f} on {len(split.test_labels)} digits")
     print(f"saved model to {args.output}; total time {time.perf_counter() - started:.1f} s")
     return 0

@@ -45,6 +45,4 @@ def split_digits(
     train_mask[test_index] = False
     scaled = torch.from_numpy(images / 255.0).reshape(-1, 1, 28, 28).float()
     targets = torch.from_numpy(labels)
-    return DigitSplit(
-        scaled[train_mask], targets[train_mask], scaled[test_index], targets[test_index]
-    )
+    return DigitSplit(scaled[train_mask], targets[train_mask], scaled[test_index], targets[test_index])

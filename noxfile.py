@@ -1,0 +1,42 @@
+"""Sessions for the snnx monorepo: `nox -s tests`, `nox -s lint`, `nox -s demo`.
+
+Every session installs the packages editable from this checkout, with torch
+pinned by constraints.txt (the CPU build 2.13.0 available on our machines).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.default_venv_backend = "venv"
+
+CONSTRAINTS = ("-c", "constraints.txt")
+CORE = ("-e", "packages/snnx")
+TORCH_BACKEND = ("-e", "plugins/snnx-torch[demo]")
+TOY_PLUGIN = ("-e", "tests/plugins/snnx-toy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every package's tests and the cross-package tests, in one environment."""
+    session.install(*CONSTRAINTS, "torch==2.13.0")
+    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND, *TOY_PLUGIN, "pytest>=8")
+    session.run("snnx", "info")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the whole repository."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: train a conv SNN on real digits and report held-out accuracy."""
+    session.install(*CONSTRAINTS, "torch==2.13.0")
+    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND)
+    session.run("snnx", "train", *session.posargs)
