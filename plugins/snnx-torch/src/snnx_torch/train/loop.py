@@ -15,8 +15,8 @@ from snnx import spikegen, utils
 class TrainSettings:
     epochs: int = 3
     steps: int = 25
-    batch_size: int = 128
-    learning_rate: float = 2e-3
+    batch_size: int = 64
+    learning_rate: float = 3e-3
     seed: int = 0
 
 
@@ -31,23 +31,22 @@ def run_over_time(net: nn.Module, spikes: torch.Tensor) -> tuple[torch.Tensor, t
     return torch.stack(spk_rec), torch.stack(mem_rec)
 
 
-def rate_cross_entropy(spk_rec: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the output spikes at every step, averaged over steps."""
-    steps, batch, classes = spk_rec.shape
-    log_probs = spk_rec.log_softmax(dim=-1).reshape(steps * batch, classes)
-    return nn.functional.nll_loss(log_probs, targets.repeat(steps))
+def membrane_cross_entropy(mem_rec: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy with the output membrane summed over time as logits."""
+    return nn.functional.cross_entropy(mem_rec.sum(dim=0), targets)
 
 
 def predict(spk_rec: torch.Tensor, mem_rec: torch.Tensor) -> torch.Tensor:
     """The class with most output spikes; ties go to the higher summed membrane."""
     counts = spk_rec.sum(dim=0)
-    tie_break = mem_rec.sum(dim=0).softmax(dim=-1)
+    tie_break = mem_rec.sum(dim=0).softmax(dim=-1)  # in (0, 1): never outweighs one spike
     return (counts + 0.5 * tie_break).argmax(dim=-1)
 
 
 def train_epoch(
     net: nn.Module,
     optimiser: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
     images: torch.Tensor,
     labels: torch.Tensor,
     settings: TrainSettings,
@@ -62,11 +61,12 @@ def train_epoch(
     progress = tqdm(batches, desc=description, unit="batch", leave=True)
     for index in progress:
         spikes = spikegen.rate(images[index], num_steps=settings.steps, generator=generator)
-        spk_rec, _ = run_over_time(net, spikes)
-        loss = rate_cross_entropy(spk_rec, labels[index])
+        _, mem_rec = run_over_time(net, spikes)
+        loss = membrane_cross_entropy(mem_rec, labels[index])
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
+        schedule.step()
         total += loss.item()
         progress.set_postfix(loss=f"{loss.item():.3f}")
     return total / len(batches)

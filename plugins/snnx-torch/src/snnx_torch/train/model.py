@@ -1,4 +1,4 @@
-"""The demo network: the snnTorch README's conv SNN, a little wider."""
+"""The demo network: the snnTorch README's conv SNN with 12 and 64 channels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from snnx import surrogate
 from snnx_torch.neurons import Leaky
 
 
-def conv_snn(channels: tuple[int, int] = (16, 64), beta: float = 0.5, slope: float = 25) -> nn.Sequential:
+def conv_snn(channels: tuple[int, int] = (12, 64), beta: float = 0.5, slope: float = 25) -> nn.Sequential:
     """Conv-MaxPool-Leaky twice, then Linear-Leaky read out by spikes and membrane.
 
     28x28 input: 5x5 conv -> 24, pool -> 12, 5x5 conv -> 8, pool -> 4.
