@@ -34,6 +34,7 @@ class SpikingNeuron(nn.Module):
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__()
         config = self.spec.bind((), config)
+        self._parameter_names = tuple(parameter.name for parameter in self.spec.parameters())
         for parameter in self.spec.parameters():
             self._store_parameter(parameter.name, config[parameter.name], config[parameter.learn_flag])
         self.spike_grad = config["spike_grad"]
@@ -93,7 +94,7 @@ class SpikingNeuron(nn.Module):
             resolve_state(name, state_name, getattr(self, state_name), given, x, OPS)
             for state_name, given in zip(self.spec.states, passed)
         )
-        params = {p.name: getattr(self, p.name) for p in self.spec.parameters()}
+        params = {param_name: getattr(self, param_name) for param_name in self._parameter_names}
         config = self._step_config()
         spk, new_states = self.spec.step(OPS, x, states, params, config, self._spike)
         for state_name, value in zip(self.spec.states, new_states):
@@ -128,7 +129,7 @@ class SpikingNeuron(nn.Module):
         return clone
 
     def extra_repr(self) -> str:
-        shown = [f"{p.name}={_short(getattr(self, p.name))}" for p in self.spec.parameters()]
+        shown = [f"{name}={_short(getattr(self, name))}" for name in self._parameter_names]
         shown.append(f"reset_mechanism={self._reset_mechanism!r}")
         if self.init_hidden:
             shown.append("init_hidden=True")
