@@ -8,7 +8,7 @@ import numpy as np
 
 from snnx.numpy_backend.ops import NumpyOps
 from snnx.specs.neuron import NeuronSpec, check_input, neuron_outputs, resolve_state
-from snnx.specs.surrogate import ATAN, Surrogate
+from snnx.surrogate import atan
 
 OPS = NumpyOps()
 EMPTY = np.zeros(0, dtype=np.float32)
@@ -31,7 +31,7 @@ class NumpyNeuron:
         config = self.spec.bind(args, kwargs)
         self.config = config
         self.params = {p.name: np.asarray(config[p.name], dtype=np.float32) for p in self.spec.parameters()}
-        self.spike_grad = config["spike_grad"] or Surrogate(ATAN, {"alpha": 2.0})
+        self.spike_grad = config["spike_grad"] or atan()
         self.init_hidden = config["init_hidden"]
         self.output = config["output"]
         self.reset_hidden()
