@@ -1,4 +1,4 @@
-"""Sessions for the snnx monorepo: `nox -s tests`, `nox -s lint`, `nox -s demo`.
+"""Sessions for the snnx monorepo: `nox -s tests`, `nox -s lint`, `nox -s parity`, `nox -s demo`.
 
 Every session installs the packages editable from this checkout, with torch
 pinned by constraints.txt (the CPU build 2.13.0 available on our machines).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint"]
+nox.options.sessions = ["tests", "lint", "parity"]
 nox.options.default_venv_backend = "venv"
 
 CONSTRAINTS = ("-c", "constraints.txt")
@@ -32,6 +32,14 @@ def lint(session: nox.Session) -> None:
     session.install("ruff>=0.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def parity(session: nox.Session) -> None:
+    """Outputs, states and gradients against snntorch==1.0.0, installed here as a test-only oracle."""
+    session.install(*CONSTRAINTS, "torch==2.13.0")
+    session.install(*CONSTRAINTS, *CORE, "-e", "plugins/snnx-torch", "snntorch==1.0.0", "pytest>=8")
+    session.run("pytest", "parity", *session.posargs)
 
 
 @nox.session

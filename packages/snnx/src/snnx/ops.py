@@ -36,6 +36,9 @@ class ArrayOps(Protocol):
 
     def zeros_like(self, x: Array) -> Array: ...
 
+    def zeros(self, shape: tuple[int, ...], like: Array) -> Array:
+        """Zeros of ``shape`` in the dtype and on the device of ``like``."""
+
     def winner_mask(self, x: Array) -> Array:
         """1 at the largest entry along dimension 1 of each sample, 0 elsewhere."""
 
@@ -47,3 +50,38 @@ class ArrayOps(Protocol):
 
     def concat_time(self, first: Array, second: Array) -> Array:
         """Join two time series along the leading dimension."""
+
+    def tanh(self, x: Array) -> Array: ...
+
+    def log(self, x: Array) -> Array: ...
+
+    def relu(self, x: Array) -> Array: ...
+
+    def cat(self, arrays: list[Array], dim: int) -> Array:
+        """Join arrays along an existing dimension ``dim``."""
+
+    def stack(self, arrays: list[Array], dim: int = 0) -> Array:
+        """Join arrays along a new dimension ``dim``."""
+
+    def cumsum(self, x: Array, dim: int) -> Array: ...
+
+    def einsum(self, equation: str, *operands: Array) -> Array: ...
+
+    def linear(self, x: Array, weight: Array, bias: Array | None) -> Array:
+        """``x @ weight.T + bias`` over the last dimension (a dense layer)."""
+
+    def conv2d(self, x: Array, weight: Array, bias: Array | None, padding: tuple[int, int]) -> Array:
+        """2-D cross-correlation of ``x [N, C, H, W]`` with ``weight [O, C, kH, kW]``, stride 1,
+        zero ``padding`` (rows, columns)."""
+
+    def max_pool2d(self, x: Array, kernel: int) -> Array:
+        """Maximum over non-overlapping ``kernel x kernel`` windows (stride = kernel)."""
+
+    def avg_pool2d(self, x: Array, kernel: int) -> Array:
+        """Mean over non-overlapping ``kernel x kernel`` windows (stride = kernel)."""
+
+    def arange(self, n: int, like: Array) -> Array:
+        """``0, 1, ..., n - 1`` in the dtype and on the device of ``like``."""
+
+    def rand_like(self, x: Array, generator: Any = None) -> Array:
+        """Uniform draws on [0, 1) shaped like ``x``."""

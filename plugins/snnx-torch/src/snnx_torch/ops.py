@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch.nn import functional
 
 
 class TorchOps:
@@ -34,6 +35,9 @@ class TorchOps:
     def zeros_like(self, x):
         return torch.zeros_like(x)
 
+    def zeros(self, shape, like: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(shape, dtype=like.dtype, device=like.device)
+
     def winner_mask(self, x: torch.Tensor) -> torch.Tensor:
         return torch.zeros_like(x).scatter_(1, x.argmax(dim=1, keepdim=True), 1.0)
 
@@ -45,6 +49,45 @@ class TorchOps:
 
     def concat_time(self, first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
         return torch.cat((first, second))
+
+    def tanh(self, x):
+        return torch.tanh(x)
+
+    def log(self, x):
+        return torch.log(x)
+
+    def relu(self, x):
+        return torch.relu(x)
+
+    def cat(self, arrays, dim: int):
+        return torch.cat(arrays, dim=dim)
+
+    def stack(self, arrays, dim: int = 0):
+        return torch.stack(arrays, dim=dim)
+
+    def cumsum(self, x, dim: int):
+        return torch.cumsum(x, dim=dim)
+
+    def einsum(self, equation: str, *operands):
+        return torch.einsum(equation, *operands)
+
+    def linear(self, x, weight, bias):
+        return functional.linear(x, weight, bias)
+
+    def conv2d(self, x, weight, bias, padding: tuple[int, int]):
+        return functional.conv2d(x, weight, bias, padding=padding)
+
+    def max_pool2d(self, x, kernel: int):
+        return functional.max_pool2d(x, kernel)
+
+    def avg_pool2d(self, x, kernel: int):
+        return functional.avg_pool2d(x, kernel)
+
+    def arange(self, n: int, like: torch.Tensor) -> torch.Tensor:
+        return torch.arange(n, dtype=like.dtype, device=like.device)
+
+    def rand_like(self, x: torch.Tensor, generator: Any = None) -> torch.Tensor:
+        return torch.rand(x.shape, dtype=x.dtype, device=x.device, generator=generator)
 
 
 OPS = TorchOps()

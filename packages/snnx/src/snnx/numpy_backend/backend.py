@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from snnx.backend import Availability, Backend
-from snnx.numpy_backend.neurons import OPS, NumpyNeuron, heaviside, realise
+from snnx.numpy_backend.neurons import OPS, NumpyModule, heaviside, realise
 from snnx.specs.neuron import NeuronSpec
 from snnx.specs.surrogate import Surrogate
 
@@ -30,7 +30,7 @@ class NumpyBackend(Backend):
     def owns(self, obj: Any) -> bool:
         if isinstance(obj, (list, tuple)):
             return bool(obj) and all(self.owns(item) for item in obj)
-        return isinstance(obj, (np.ndarray, np.generic, NumpyNeuron))
+        return isinstance(obj, (np.ndarray, np.generic, NumpyModule))
 
     def asarray(self, data: np.ndarray, dtype: str = "float32", device: str | None = None):
         return np.array(data, dtype=dtype)
@@ -45,7 +45,7 @@ class NumpyBackend(Backend):
         return heaviside
 
     def neurons_in(self, model: Any):
-        if isinstance(model, NumpyNeuron):
+        if isinstance(model, NumpyModule) and hasattr(model, "reset_hidden"):
             return [model]
         if isinstance(model, (list, tuple)):
             return [neuron for item in model for neuron in self.neurons_in(item)]

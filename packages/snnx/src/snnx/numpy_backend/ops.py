@@ -36,6 +36,9 @@ class NumpyOps:
     def zeros_like(self, x):
         return np.zeros_like(x)
 
+    def zeros(self, shape, like):
+        return np.zeros(shape, dtype=np.asarray(like).dtype)
+
     def winner_mask(self, x: np.ndarray) -> np.ndarray:
         mask = np.zeros_like(x)
         np.put_along_axis(mask, np.argmax(x, axis=1)[:, None], 1, axis=1)
@@ -50,3 +53,55 @@ class NumpyOps:
 
     def concat_time(self, first, second):
         return np.concatenate([first, second], axis=0)
+
+    def tanh(self, x):
+        return np.tanh(x)
+
+    def log(self, x):
+        return np.log(x)
+
+    def relu(self, x):
+        return np.maximum(x, 0)
+
+    def cat(self, arrays, dim: int):
+        return np.concatenate(arrays, axis=dim)
+
+    def stack(self, arrays, dim: int = 0):
+        return np.stack(arrays, axis=dim)
+
+    def cumsum(self, x, dim: int):
+        return np.cumsum(x, axis=dim)
+
+    def einsum(self, equation: str, *operands):
+        return np.einsum(equation, *operands)
+
+    def linear(self, x, weight, bias):
+        out = x @ np.swapaxes(weight, -1, -2)
+        return out if bias is None else out + bias
+
+    def conv2d(self, x, weight, bias, padding: tuple[int, int]):
+        rows, cols = padding
+        padded = np.pad(x, ((0, 0), (0, 0), (rows, rows), (cols, cols)))
+        kernel_h, kernel_w = weight.shape[-2:]
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (kernel_h, kernel_w), axis=(2, 3))
+        out = np.einsum("nchwij,ocij->nohw", windows, weight)
+        return out if bias is None else out + bias[None, :, None, None]
+
+    def max_pool2d(self, x, kernel: int):
+        return self._pooled(x, kernel).max(axis=(-1, -3))
+
+    def avg_pool2d(self, x, kernel: int):
+        return self._pooled(x, kernel).mean(axis=(-1, -3))
+
+    @staticmethod
+    def _pooled(x, kernel: int):
+        height, width = (x.shape[-2] // kernel) * kernel, (x.shape[-1] // kernel) * kernel
+        x = x[..., :height, :width]
+        return x.reshape(*x.shape[:-2], height // kernel, kernel, width // kernel, kernel)
+
+    def arange(self, n: int, like):
+        return np.arange(n, dtype=np.asarray(like).dtype)
+
+    def rand_like(self, x, generator: Any = None):
+        rng = generator if generator is not None else np.random.default_rng()
+        return rng.random(np.shape(x)).astype(np.asarray(x).dtype)

@@ -133,6 +133,16 @@ class LeakySpec(NeuronSpec):
         return cases
 
     @classmethod
+    def invalid_examples(cls) -> list[dict[str, Any]]:
+        return [
+            {"beta": 1.5},
+            {"beta": -0.1},
+            {"beta": 0.9, "threshold": 0.0},
+            {"beta": 0.9, "threshold": -1.0},
+            {"beta": 0.9, "reset_mechanism": "bogus"},
+        ]
+
+    @classmethod
     def continuous_time(cls, params: Mapping[str, Any], dt: float) -> dict[str, Any]:
         beta = params["beta"]
         tau_mem = dt / (1.0 - beta)

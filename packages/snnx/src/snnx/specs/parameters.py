@@ -68,8 +68,8 @@ class Parameter:
     doc: str = ""
 
     def validate(self, value: Any, owner: str) -> None:
-        if value is None and self.default is None:
-            return
+        if self.default in (None, False) and (value is None or value is False):
+            return  # an optional parameter left out
         try:
             values = as_numpy(value)
         except (TypeError, ValueError) as error:

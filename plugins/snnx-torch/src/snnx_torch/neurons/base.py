@@ -1,4 +1,4 @@
-"""The ``torch.nn.Module`` base every torch neuron shares.
+"""The ``torch.nn.Module`` base every torch step neuron shares.
 
 A neuron here is a thin realisation of a core spec: it stores the spec's
 parameters as parameters or buffers (with snnTorch's names, so ``state_dict``
@@ -14,16 +14,27 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from snnx.specs.neuron import NeuronSpec, check_input, neuron_outputs, resolve_state
+from snnx.specs.neuron import RESET_CODES, NeuronSpec, Tensor, check_input, resolve_state
+from snnx.specs.parameters import Option
 from snnx_torch.ops import OPS
 from snnx_torch.surrogate import spike_function_for
 
-RESET_CODES = {"subtract": 0, "zero": 1, "none": 2}
+
+def as_tensor(tensor: Tensor) -> torch.Tensor:
+    """A spec tensor as a torch tensor (floats in the default float dtype)."""
+    value = torch.as_tensor(tensor.value)
+    if tensor.dtype is not None:
+        return value.to(getattr(torch, tensor.dtype))
+    if value.dtype == torch.bool or value.is_floating_point():
+        return value.to(torch.get_default_dtype()) if value.dtype != torch.float64 else value
+    return value
 
 
 class SpikingNeuron(nn.Module):
-    """Base of torch neurons: parameters, hidden state and the step call.
+    """Base of torch step neurons: parameters, hidden state and the step call.
 
+    Subclasses set ``spec`` and write ``forward`` with snnTorch's arguments; the
+    constructor signature, ``init_<name>()`` and ``reset_mem()`` come from the spec.
     The hidden state belongs to this instance only (non-persistent buffers, one per
     spec state), so it follows ``.to(device)``, ``copy.deepcopy`` and replication,
     and resetting one network never touches another.
@@ -31,33 +42,45 @@ class SpikingNeuron(nn.Module):
 
     spec: ClassVar[type[NeuronSpec]]
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("spec")
+        if spec is None:
+            return
+        cls.__signature__ = spec.signature()  # type: ignore[attr-defined]
+        if cls.__doc__ is None:
+            cls.__doc__ = spec.__doc__
+        init_name = f"init_{spec.name.lower()}"
+        if init_name not in cls.__dict__:
+            setattr(cls, init_name, cls.reset_mem)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
-        config = self.spec.bind((), config)
-        self._parameter_names = tuple(parameter.name for parameter in self.spec.parameters())
-        for parameter in self.spec.parameters():
-            self._store_parameter(parameter.name, config[parameter.name], config[parameter.learn_flag])
-        self.spike_grad = config["spike_grad"]
-        self.surrogate_disable = config["surrogate_disable"]
-        self.init_hidden = config["init_hidden"]
-        self.inhibition = config["inhibition"]
-        self.state_quant = config["state_quant"]
-        self.output = config["output"]
-        self.reset_delay = config["reset_delay"]
-        self.register_buffer("reset_mechanism_val", torch.as_tensor(RESET_CODES[config["reset_mechanism"]]))
-        self._reset_mechanism = config["reset_mechanism"]
-        self._spike = spike_function_for(self.spike_grad, self.surrogate_disable)
+        config = self.spec.bind(args, kwargs)
+        self._options = tuple(arg.name for arg in self.spec.arguments if isinstance(arg, Option))
+        for name, tensor in self.spec.tensors(config).items():
+            self._store(name, tensor)
+        for name in self._options:
+            if name != "reset_mechanism":
+                setattr(self, name, config[name])
+        self._reset_mechanism = config.get("reset_mechanism", "subtract")
+        self._spike = spike_function_for(config.get("spike_grad"), config.get("surrogate_disable", False))
+        self.build_layers(config)
+        self._tensor_names = tuple(self.spec.tensors(config)) + tuple(
+            w.name for w in self.spec.weights(config)
+        )
         for name in self.spec.states:
             self.register_buffer(name, torch.zeros(0), persistent=False)
 
-    def _store_parameter(self, name: str, value: Any, learnable: bool) -> None:
-        tensor = torch.as_tensor(value)
-        if not tensor.is_floating_point():
-            tensor = tensor.to(torch.get_default_dtype())
-        if learnable:
-            self.register_parameter(name, nn.Parameter(tensor))
+    def build_layers(self, config: dict[str, Any]) -> None:
+        """Create the layers inside the neuron (recurrent weights, LSTM cells); none by default."""
+
+    def _store(self, name: str, tensor: Tensor) -> None:
+        value = as_tensor(tensor)
+        if tensor.learnable:
+            self.register_parameter(name, nn.Parameter(value))
         else:
-            self.register_buffer(name, tensor)
+            self.register_buffer(name, value)
 
     @property
     def reset_mechanism(self) -> str:
@@ -71,35 +94,46 @@ class SpikingNeuron(nn.Module):
         self.reset_mechanism_val = torch.as_tensor(RESET_CODES[value], device=self.reset_mechanism_val.device)
         self._reset_mechanism = value
 
-    def _step_config(self) -> dict[str, Any]:
-        return {
-            "reset_mechanism": self._reset_mechanism,
-            "state_quant": self.state_quant,
-            "inhibition": self.inhibition,
-            "reset_delay": self.reset_delay,
-            "init_hidden": self.init_hidden,
-            "output": self.output,
-        }
+    def step_config(self) -> dict[str, Any]:
+        """The options the spec's step reads, from this instance's current attributes."""
+        config = {name: getattr(self, name) for name in self._options}
+        return config
 
-    def _advance(self, x: torch.Tensor, passed: tuple[torch.Tensor | None, ...]):
-        """Run one spec step from the stored (or ``passed``) state and store the result."""
-        name = self.spec.name
+    def step_params(self) -> dict[str, torch.Tensor]:
+        """Parameters, buffers and layer weights by ``state_dict`` name."""
+        params = {}
+        for name in self._tensor_names:
+            owner, _, attribute = name.rpartition(".")
+            params[name] = getattr(self.get_submodule(owner) if owner else self, attribute)
+        return params
+
+    def _advance(self, x: torch.Tensor, passed: tuple[Any, ...]):
+        """Run one spec step from the stored (or ``passed``) states and store the result."""
+        spec, name = self.spec, self.spec.name
         check_input(name, x)
+        config = self.step_config()
+        spec.check_input_shape(config, x)
+        passed = spec.passed_states(passed)
         if self.init_hidden and any(state is not None for state in passed):
             raise TypeError(
                 f"{name}: do not pass state while init_hidden=True; the neuron keeps its own state "
                 "(reset it with snnx.utils.reset(net))."
             )
+        shape = spec.state_shape(config, x)
         states = tuple(
-            resolve_state(name, state_name, getattr(self, state_name), given, x, OPS)
-            for state_name, given in zip(self.spec.states, passed)
+            resolve_state(name, state_name, getattr(self, state_name), given, x, OPS, shape)
+            for state_name, given in zip(spec.states, passed)
         )
-        params = {param_name: getattr(self, param_name) for param_name in self._parameter_names}
-        config = self._step_config()
-        spk, new_states = self.spec.step(OPS, x, states, params, config, self._spike)
-        for state_name, value in zip(self.spec.states, new_states):
+        spk, new_states = spec.step(OPS, x, states, self.step_params(), config, self._spike)
+        for state_name, value in zip(spec.states, new_states):
             setattr(self, state_name, value)
-        return neuron_outputs(spk, new_states, config)
+        return spec.outputs(spk, new_states, config)
+
+    def reset_mem(self):
+        """Reset this neuron's hidden state and return it (to pass to the first step)."""
+        self.reset_hidden()
+        states = tuple(getattr(self, name) for name in self.spec.states)
+        return states[0] if len(states) == 1 else states
 
     def reset_hidden(self) -> None:
         """Forget this neuron's hidden state; the next step starts from zero."""
@@ -129,11 +163,16 @@ class SpikingNeuron(nn.Module):
         return clone
 
     def extra_repr(self) -> str:
-        shown = [f"{name}={_short(getattr(self, name))}" for name in self._parameter_names]
-        shown.append(f"reset_mechanism={self._reset_mechanism!r}")
-        if self.init_hidden:
+        shown = [
+            f"{name}={_short(getattr(self, name))}"
+            for name in self._tensor_names
+            if "." not in name and isinstance(getattr(self, name), torch.Tensor)
+        ]
+        if "reset_mechanism" in self._options:
+            shown.append(f"reset_mechanism={self._reset_mechanism!r}")
+        if getattr(self, "init_hidden", False):
             shown.append("init_hidden=True")
-        if self.output:
+        if getattr(self, "output", False):
             shown.append("output=True")
         return ", ".join(shown)
 
