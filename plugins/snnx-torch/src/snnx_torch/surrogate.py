@@ -1,4 +1,4 @@
-"""Spike functions: Heaviside forward, a core surrogate spec's derivative backward."""
+"""Spike functions: Heaviside forward, a core surrogate spec's gradient backward."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from snnx_torch.ops import OPS
 
 
 class SurrogateSpike(torch.autograd.Function):
-    """``S = H(u)`` forward; ``dL/du = dL/dS * surrogate.derivative(u)`` backward."""
+    """``S = H(u)`` forward; ``dL/du = surrogate.gradient(u, dL/dS)`` backward.
+
+    For most surrogates that is ``dL/dS * dS/du``; ``custom_surrogate`` hands
+    ``dL/dS`` to the user's function, and ``SSO`` draws its noise here, once per
+    backward pass, from torch's global generator.
+    """
 
     @staticmethod
     def forward(ctx, u: torch.Tensor, surrogate: Surrogate) -> torch.Tensor:
@@ -22,7 +27,7 @@ class SurrogateSpike(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_spikes: torch.Tensor):
         (u,) = ctx.saved_tensors
-        return grad_spikes * ctx.surrogate.derivative(OPS, u), None
+        return ctx.surrogate.gradient(OPS, u, grad_spikes), None
 
 
 class SpikeFunction:
