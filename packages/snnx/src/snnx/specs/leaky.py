@@ -2,17 +2,13 @@ r"""The leaky integrate-and-fire neuron (first-order, snnTorch's ``Leaky``)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from snnx.ops import Array, ArrayOps
+from snnx.specs import lif
+from snnx.specs.lif import RESET_MECHANISMS
 from snnx.specs.neuron import NeuronSpec, SpikeFn
-from snnx.specs.parameters import Interval, Option, Parameter
-
-UNIT = Interval(0.0, 1.0)
-POSITIVE = Interval(0.0, math.inf, low_open=True)
-RESET_MECHANISMS = ("subtract", "zero", "none")
 
 
 class LeakySpec(NeuronSpec):
@@ -51,33 +47,20 @@ class LeakySpec(NeuronSpec):
     name = "Leaky"
     states = ("mem",)
     arguments = (
-        Parameter(
-            "beta",
-            valid=UNIT,
-            learn_flag="learn_beta",
-            doc="beta is the membrane decay per step; use a value in [0, 1].",
-        ),
-        Parameter(
-            "threshold", 1.0, POSITIVE, learn_flag="learn_threshold", doc="threshold must be positive."
-        ),
-        Option("spike_grad", None),
-        Option("surrogate_disable", False),
-        Option("init_hidden", False),
-        Option("inhibition", False),
-        Option("learn_beta", False),
-        Option("learn_threshold", False),
-        Option("reset_mechanism", "subtract", choices=RESET_MECHANISMS),
-        Option("state_quant", False),
-        Option("output", False),
-        Parameter(
-            "graded_spikes_factor",
-            1.0,
-            POSITIVE,
-            learn_flag="learn_graded_spikes_factor",
-            doc="graded_spikes_factor scales spikes and must be positive.",
-        ),
-        Option("learn_graded_spikes_factor", False),
-        Option("reset_delay", True),
+        lif.beta(),
+        lif.THRESHOLD,
+        lif.SPIKE_GRAD,
+        lif.SURROGATE_DISABLE,
+        lif.INIT_HIDDEN,
+        lif.INHIBITION,
+        lif.LEARN_BETA,
+        lif.LEARN_THRESHOLD,
+        lif.reset_mechanism(),
+        lif.STATE_QUANT,
+        lif.OUTPUT,
+        lif.GRADED_SPIKES_FACTOR,
+        lif.LEARN_GRADED_SPIKES_FACTOR,
+        lif.RESET_DELAY,
     )
 
     @staticmethod
@@ -90,29 +73,16 @@ class LeakySpec(NeuronSpec):
         spike: SpikeFn,
     ) -> tuple[Array, tuple[Array, ...]]:
         (mem,) = states
-        beta, threshold = params["beta"], params["threshold"]
-        gain = params["graded_spikes_factor"]
-        mechanism = config["reset_mechanism"]
-        quantise = config["state_quant"]
-
-        reset = ops.detach(spike(mem - threshold)) if mechanism != "none" else None
-        if mechanism == "zero":
+        threshold = params["threshold"]
+        reset = lif.reset_signal(ops, mem, threshold, config, spike)
+        if config["reset_mechanism"] == "zero":
             mem = (1 - reset) * mem
-        mem = ops.clip(beta, 0.0, 1.0) * mem + x
-        if mechanism == "subtract":
+        mem = ops.clip(params["beta"], 0.0, 1.0) * mem + x
+        if config["reset_mechanism"] == "subtract":
             mem = mem - reset * threshold
-        if quantise:
-            mem = quantise(mem)
-
-        fired = spike(mem - threshold)
-        if config["inhibition"]:
-            fired = fired * ops.winner_mask(mem - threshold)
-        spk = fired * gain
-
-        if not config["reset_delay"] and mechanism != "none":
-            correction = fired - reset
-            mem = mem - correction * (threshold if mechanism == "subtract" else mem)
-        return spk, (mem,)
+        mem = lif.quantise(mem, config)
+        spk, fired = lif.fire(ops, mem, params, config, spike)
+        return spk, (lif.reset_now(mem, fired, reset, threshold, config),)
 
     @classmethod
     def examples(cls) -> list[dict[str, Any]]:

@@ -100,7 +100,7 @@ class NeuronSpec:
         stored = {
             p.name: Tensor(config[p.name], bool(p.learn_flag and config[p.learn_flag]))
             for p in cls.parameters()
-            if config[p.name] is not None
+            if config[p.name] is not None and config[p.name] is not False
         }
         if cls.kind == "step":
             code = RESET_CODES[config.get("reset_mechanism", "subtract")]

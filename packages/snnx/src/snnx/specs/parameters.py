@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +68,8 @@ class Parameter:
     doc: str = ""
 
     def validate(self, value: Any, owner: str) -> None:
-        if self.default in (None, False) and (value is None or value is False):
+        optional = self.default is None or self.default is False
+        if optional and (value is None or value is False):
             return  # an optional parameter left out
         try:
             values = as_numpy(value)
@@ -85,17 +86,39 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Option:
-    """A non-numeric argument (a flag, a choice or a callable)."""
+    """A non-numeric argument (a flag, a choice, a size or a callable).
+
+    ``rule`` accepts or refuses a value; ``expects`` says in words what it accepts.
+    """
 
     name: str
     default: Any = REQUIRED
     choices: tuple[Any, ...] | None = None
     doc: str = ""
+    rule: Callable[[Any], bool] | None = None
+    expects: str = ""
 
     def validate(self, value: Any, owner: str) -> None:
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(repr(choice) for choice in self.choices)
             raise ParameterRangeError(f"{owner}: {self.name} must be one of {allowed}, got {value!r}.")
+        if self.rule is not None and not self.rule(value):
+            raise ParameterRangeError(
+                f"{owner}: {self.name} must be {self.expects}, got {value!r}. {self.doc}".rstrip()
+            )
+
+
+def is_count(value: Any, minimum: int = 1) -> bool:
+    """Whether ``value`` is an integer (not a bool) of at least ``minimum``."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= minimum
+
+
+def size_option(name: str, default: Any = REQUIRED, *, optional: bool = False, minimum: int = 1) -> Option:
+    """An integer size argument (features, channels), optionally ``None``."""
+    expects = f"an integer >= {minimum}" + (" or None" if optional else "")
+    return Option(
+        name, default, rule=lambda v: (optional and v is None) or is_count(v, minimum), expects=expects
+    )
 
 
 Argument = Parameter | Option

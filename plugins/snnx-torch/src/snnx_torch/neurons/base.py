@@ -16,6 +16,7 @@ from torch import nn
 
 from snnx.specs.neuron import RESET_CODES, NeuronSpec, Tensor, check_input, resolve_state
 from snnx.specs.parameters import Option
+from snnx.specs.sequence import in_dtype_of
 from snnx_torch.ops import OPS
 from snnx_torch.surrogate import spike_function_for
 
@@ -59,16 +60,16 @@ class SpikingNeuron(nn.Module):
         config = self.spec.bind(args, kwargs)
         self._options = tuple(arg.name for arg in self.spec.arguments if isinstance(arg, Option))
         for name, tensor in self.spec.tensors(config).items():
-            self._store(name, tensor)
+            if "." not in name:  # dotted names belong to layers made by build_layers
+                self._store(name, tensor)
         for name in self._options:
             if name != "reset_mechanism":
                 setattr(self, name, config[name])
         self._reset_mechanism = config.get("reset_mechanism", "subtract")
         self._spike = spike_function_for(config.get("spike_grad"), config.get("surrogate_disable", False))
         self.build_layers(config)
-        self._tensor_names = tuple(self.spec.tensors(config)) + tuple(
-            w.name for w in self.spec.weights(config)
-        )
+        self._weight_names = tuple(weight.name for weight in self.spec.weights(config))
+        self._tensor_names = tuple(self.spec.tensors(config)) + self._weight_names
         for name in self.spec.states:
             self.register_buffer(name, torch.zeros(0), persistent=False)
 
@@ -124,7 +125,8 @@ class SpikingNeuron(nn.Module):
             resolve_state(name, state_name, getattr(self, state_name), given, x, OPS, shape)
             for state_name, given in zip(spec.states, passed)
         )
-        spk, new_states = spec.step(OPS, x, states, self.step_params(), config, self._spike)
+        params = in_dtype_of(OPS, self.step_params(), x)
+        spk, new_states = spec.step(OPS, x, states, params, config, self._spike)
         for state_name, value in zip(spec.states, new_states):
             setattr(self, state_name, value)
         return spec.outputs(spk, new_states, config)
