@@ -85,3 +85,13 @@ class ArrayOps(Protocol):
 
     def rand_like(self, x: Array, generator: Any = None) -> Array:
         """Uniform draws on [0, 1) shaped like ``x``."""
+
+    def as_dtype_of(self, x: Array, like: Array) -> Array:
+        """``x`` converted to the dtype of ``like`` (differentiable; ``x`` itself if it already is)."""
+
+    def causal_filter(self, x: Array, taps: Array) -> Array:
+        """Causal filter along time: ``out[t] = sum_j taps[..., j] * x[t - j]`` (``x[t] = 0`` for ``t < 0``).
+
+        ``x`` is ``[time, batch, channels]``; ``taps`` is ``[K]`` (one filter for all
+        channels) or ``[channels, K]`` (one per channel), in the dtype of ``x``.
+        """

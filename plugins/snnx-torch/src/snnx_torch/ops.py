@@ -87,7 +87,21 @@ class TorchOps:
         return torch.arange(n, dtype=like.dtype, device=like.device)
 
     def rand_like(self, x: torch.Tensor, generator: Any = None) -> torch.Tensor:
+        if generator is None:
+            # torch.rand_like keeps x's memory layout, so it draws exactly what snnTorch's SSO draws
+            return torch.rand_like(x)
         return torch.rand(x.shape, dtype=x.dtype, device=x.device, generator=generator)
+
+    def as_dtype_of(self, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        return x.to(like.dtype)
+
+    def causal_filter(self, x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+        channels, length = x.shape[2], taps.shape[-1]
+        # depthwise convolution over time, padded on the left; flipped taps turn conv1d's
+        # cross-correlation into a convolution
+        kernel = taps.expand(channels, length).flip(-1).unsqueeze(1)
+        series = functional.pad(x.permute(1, 2, 0), (length - 1, 0))
+        return functional.conv1d(series, kernel, groups=channels).permute(2, 0, 1)
 
 
 OPS = TorchOps()

@@ -58,7 +58,8 @@ class NumpyOps:
         return np.tanh(x)
 
     def log(self, x):
-        return np.log(x)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, as in torch
+            return np.log(x)
 
     def relu(self, x):
         return np.maximum(x, 0)
@@ -105,3 +106,13 @@ class NumpyOps:
     def rand_like(self, x, generator: Any = None):
         rng = generator if generator is not None else np.random.default_rng()
         return rng.random(np.shape(x)).astype(np.asarray(x).dtype)
+
+    def as_dtype_of(self, x, like):
+        return np.asarray(x).astype(np.asarray(like).dtype, copy=False)
+
+    def causal_filter(self, x, taps):
+        steps = x.shape[0]
+        out = np.zeros(np.broadcast_shapes(x.shape, taps.shape[:-1]), dtype=np.result_type(x, taps))
+        for lag in range(min(taps.shape[-1], steps)):
+            out[lag:] += taps[..., lag] * x[: steps - lag]
+        return out
