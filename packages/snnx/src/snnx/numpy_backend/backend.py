@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from snnx.backend import Availability, Backend
-from snnx.numpy_backend.neurons import OPS, NumpyModule, heaviside, realise
+from snnx.numpy_backend.modules import OPS, NumpyModule
+from snnx.numpy_backend.neurons import heaviside
+from snnx.numpy_backend.realise import realise
 from snnx.specs.neuron import NeuronSpec
 from snnx.specs.surrogate import Surrogate
 

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from snnx.backend import Availability, Backend
-from snnx.numpy_backend.neurons import NumpyModule, realise
+from snnx.numpy_backend.modules import NumpyModule
 from snnx.numpy_backend.ops import NumpyOps
+from snnx.numpy_backend.realise import realise
 from snnx.specs.neuron import NeuronSpec
 
 

@@ -8,7 +8,7 @@ checks live in one module per subject; this module gathers them.
 from __future__ import annotations
 
 from snnx.backend import Backend
-from snnx.testing.conformance import encoders, neurons, surrogates
+from snnx.testing.conformance import encoders, layers, neurons, sequence, surrogates
 from snnx.testing.conformance.common import Check
 
 
@@ -22,7 +22,14 @@ def check_available(backend: Backend) -> None:
 
 CHECKS: dict[str, Check] = {
     check.__name__.removeprefix("check_"): check
-    for check in (check_available, *neurons.CHECKS, *surrogates.CHECKS, *encoders.CHECKS)
+    for check in (
+        check_available,
+        *neurons.CHECKS,
+        *surrogates.CHECKS,
+        *encoders.CHECKS,
+        *layers.CHECKS,
+        *sequence.CHECKS,
+    )
 }
 """Every conformance check by name."""
 
