@@ -8,6 +8,7 @@ loads no backend library.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from snnx._version import __version__
@@ -41,12 +42,18 @@ __all__ = [
 ]
 
 
+SUBMODULES = ("backprop", "functional", "spikegen", "surrogate", "testing", "utils")
+"""Public submodules, imported on first use (``snnx.functional`` works without an import)."""
+
+
 def __getattr__(name: str) -> Any:
     spec = NEURON_SPECS.get(name)
     if spec is not None:
         return current_backend().neuron_class(spec)
+    if name in SUBMODULES:
+        return importlib.import_module(f"snnx.{name}")
     raise AttributeError(f"module 'snnx' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(NEURON_SPECS) | {"surrogate", "spikegen", "utils", "testing"})
+    return sorted(set(globals()) | set(NEURON_SPECS) | set(SUBMODULES))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,16 @@ class Backend(ABC):
     def neurons_in(self, model: Any) -> Iterable[Any]:
         """Every neuron inside ``model`` (itself included), for ``snnx.utils.reset``."""
         return [model] if hasattr(model, "reset_hidden") else []
+
+    def extension(self, name: str) -> ModuleType | None:
+        """The backend's module for a framework-bound API, or ``None`` if it has none.
+
+        Some snnTorch APIs only make sense on a framework with modules, hooks and
+        optimisers: ``"probe"`` (monitors), ``"stdp_learner"``, ``"backprop"``
+        (training loops) and ``"datasets"`` (``utils.data_subset``/``valid_split``).
+        snnx's public modules of those names forward to the current backend's.
+        """
+        return None
 
     def generator(self, seed: int, like: Any = None) -> Any:
         """A random generator seeded with ``seed``, on the device of array ``like``."""

@@ -14,6 +14,8 @@ from snnx.specs.neuron import NeuronSpec
 from snnx.specs.surrogate import Surrogate
 
 MINIMUM_TORCH = (2, 2)
+EXTENSIONS = ("probe", "stdp_learner", "backprop", "datasets")
+"""Framework-bound APIs this backend provides (modules under ``snnx_torch.extensions``)."""
 
 
 def _torch_version(text: str) -> tuple[int, int]:
@@ -93,6 +95,11 @@ class TorchBackend(Backend):
         from snnx_torch.neurons import SpikingNeuron
 
         return [module for module in model.modules() if isinstance(module, SpikingNeuron)]
+
+    def extension(self, name: str):
+        if name not in EXTENSIONS:
+            return None
+        return importlib.import_module(f"snnx_torch.extensions.{name}")
 
     def generator(self, seed: int, like: Any = None):
         import torch

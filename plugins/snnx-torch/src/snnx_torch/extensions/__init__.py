@@ -1,0 +1,1 @@
+"""Framework-bound snnTorch APIs on torch: monitors, STDP, training loops, dataset helpers."""
