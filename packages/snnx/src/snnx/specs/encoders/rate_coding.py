@@ -1,4 +1,4 @@
-r"""Spike-encoder specs: how data becomes spike trains, for every backend."""
+r"""Rate coding: each element fires at every step with a probability set by its value."""
 
 from __future__ import annotations
 
