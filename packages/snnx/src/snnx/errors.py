@@ -30,3 +30,7 @@ class StateShapeError(SnnxError, ValueError):
 
 class InputDtypeError(SnnxError, TypeError):
     """An input of a dtype the operation cannot use."""
+
+
+class InputShapeError(SnnxError, ValueError):
+    """An input array (network output, targets, weights) of a shape the operation cannot use."""
