@@ -11,7 +11,14 @@ from typing import Any
 
 from snnx.extensions import resolve
 
-FORWARDED = ("AttributeMonitor", "GradInputMonitor", "GradOutputMonitor", "InputMonitor", "OutputMonitor")
+FORWARDED = (
+    "AttributeMonitor",
+    "BaseMonitor",
+    "GradInputMonitor",
+    "GradOutputMonitor",
+    "InputMonitor",
+    "OutputMonitor",
+)
 __all__ = list(FORWARDED)
 
 
