@@ -95,3 +95,34 @@ class ArrayOps(Protocol):
         ``x`` is ``[time, batch, channels]``; ``taps`` is ``[K]`` (one filter for all
         channels) or ``[channels, K]`` (one per channel), in the dtype of ``x``.
         """
+
+    def log_softmax(self, x: Array, dim: int) -> Array:
+        """``x - log(sum(exp(x)))`` along ``dim``, evaluated without overflow."""
+
+    def sum(self, x: Array, dim: int | None = None) -> Array:
+        """Sum over dimension ``dim``, or over every entry (a 0-d array) when ``dim`` is None."""
+
+    def max(self, x: Array, dim: int) -> Array:
+        """Largest entry along ``dim``; its gradient goes to that entry (the first one on ties)."""
+
+    def from_numpy(self, data: Any, like: Array) -> Array:
+        """NumPy ``data`` as a constant array in the dtype and on the device of ``like``."""
+
+    def nearest_level(self, x: Array, levels: Any) -> Array:
+        """Each entry of ``x`` replaced by the nearest of ``levels`` (a sorted 1-D NumPy array),
+        the lower one when two are equally near; in the dtype and on the device of ``x``, no gradient."""
+
+    def round(self, x: Array) -> Array:
+        """Nearest integer, ties to even (as ``torch.round``); zero gradient."""
+
+    def amax(self, x: Array) -> Array:
+        """Largest entry of all of ``x`` (0-d); its gradient is shared evenly among tied entries."""
+
+    def amin(self, x: Array) -> Array:
+        """Smallest entry of all of ``x`` (0-d); its gradient is shared evenly among tied entries."""
+
+    def astype(self, x: Array, dtype: str) -> Array:
+        """``x`` converted to the NumPy-named ``dtype`` (``"float32"``, ``"int64"``), on its device."""
+
+    def to_numpy(self, x: Array) -> Any:
+        """A NumPy copy of ``x``, cut from any gradient graph (for host-side index maths and checks)."""

@@ -103,5 +103,37 @@ class TorchOps:
         series = functional.pad(x.permute(1, 2, 0), (length - 1, 0))
         return functional.conv1d(series, kernel, groups=channels).permute(2, 0, 1)
 
+    def log_softmax(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        return torch.log_softmax(x, dim=dim)
+
+    def sum(self, x: torch.Tensor, dim: int | None = None) -> torch.Tensor:
+        return torch.sum(x) if dim is None else torch.sum(x, dim=dim)
+
+    def max(self, x: torch.Tensor, dim: int) -> torch.Tensor:
+        return torch.max(x, dim=dim).values
+
+    def from_numpy(self, data: Any, like: torch.Tensor) -> torch.Tensor:
+        return torch.as_tensor(data, dtype=like.dtype, device=like.device)
+
+    def nearest_level(self, x: torch.Tensor, levels: Any) -> torch.Tensor:
+        levels = torch.as_tensor(levels, dtype=x.dtype, device=x.device)
+        index = torch.bucketize(x.detach(), (levels[1:] + levels[:-1]) / 2, right=False)
+        return levels[index]
+
+    def round(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.round(x)
+
+    def amax(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.max(x)  # the full reduction shares the gradient evenly among ties
+
+    def amin(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.min(x)
+
+    def astype(self, x: torch.Tensor, dtype: str) -> torch.Tensor:
+        return x.to(getattr(torch, dtype))
+
+    def to_numpy(self, x: torch.Tensor) -> Any:
+        return x.detach().cpu().numpy()
+
 
 OPS = TorchOps()

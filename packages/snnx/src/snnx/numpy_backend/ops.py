@@ -116,3 +116,36 @@ class NumpyOps:
         for lag in range(min(taps.shape[-1], steps)):
             out[lag:] += taps[..., lag] * x[: steps - lag]
         return out
+
+    def log_softmax(self, x, dim: int):
+        shifted = x - np.max(x, axis=dim, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+    def sum(self, x, dim: int | None = None):
+        return np.asarray(np.sum(x, axis=dim))
+
+    def max(self, x, dim: int):
+        return np.max(x, axis=dim)
+
+    def from_numpy(self, data, like):
+        return np.asarray(data, dtype=np.asarray(like).dtype)
+
+    def nearest_level(self, x, levels):
+        levels = np.asarray(levels, dtype=np.asarray(x).dtype)
+        index = np.searchsorted((levels[1:] + levels[:-1]) / 2, x, side="left")
+        return levels[index]
+
+    def round(self, x):
+        return np.round(x)
+
+    def amax(self, x):
+        return np.max(x)
+
+    def amin(self, x):
+        return np.min(x)
+
+    def astype(self, x, dtype: str):
+        return np.asarray(x).astype(dtype)
+
+    def to_numpy(self, x):
+        return np.array(x)
