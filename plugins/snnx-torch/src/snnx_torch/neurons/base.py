@@ -131,6 +131,53 @@ class SpikingNeuron(nn.Module):
             setattr(self, state_name, value)
         return spec.outputs(spk, new_states, config)
 
+    def forward_sequence(self, x_seq: torch.Tensor, *passed: Any) -> tuple[torch.Tensor, ...]:
+        """Run all ``T`` steps of ``x_seq [T, ...]`` in one call: ``(spk_seq, *state_seqs)``.
+
+        Equal to calling the neuron once per step and stacking what each step returns
+        (spikes and every state), forward and backward; the neuron keeps the last
+        states, as after the step loop. A fused kernel runs it when the neuron's
+        options allow (see :mod:`snnx_torch.fused`), otherwise the step loop does.
+        """
+        from snnx_torch.fused import kernel_for
+
+        spec, name = self.spec, self.spec.name
+        if x_seq.dim() < 2:
+            raise ValueError(
+                f"{name}.forward_sequence expects [time, batch, ...], got shape {tuple(x_seq.shape)}."
+            )
+        check_input(name, x_seq)
+        config = self.step_config()
+        kernel = kernel_for(spec, self, config)
+        if kernel is None:
+            return self._step_loop(x_seq, passed)
+        x0 = x_seq[0]
+        spec.check_input_shape(config, x0)
+        passed = spec.passed_states(passed)
+        if self.init_hidden and any(state is not None for state in passed):
+            raise TypeError(
+                f"{name}: do not pass state while init_hidden=True; the neuron keeps its own state."
+            )
+        shape = spec.state_shape(config, x0)
+        states = tuple(
+            resolve_state(name, state_name, getattr(self, state_name), given, x0, OPS, shape)
+            for state_name, given in zip(spec.states, passed)
+        )
+        params = in_dtype_of(OPS, self.step_params(), x0)
+        spk_seq, state_seqs = kernel.run(self, x_seq, states, params, config)
+        for state_name, values in zip(spec.states, state_seqs):
+            setattr(self, state_name, values[-1])
+        return (spk_seq, *state_seqs)
+
+    def _step_loop(self, x_seq: torch.Tensor, passed: tuple[Any, ...]) -> tuple[torch.Tensor, ...]:
+        """:meth:`forward_sequence` by calling the spec's step once per time step."""
+        spikes, states = [], []
+        for step, x in enumerate(x_seq):
+            result = self._advance(x, passed if step == 0 else ())
+            spikes.append(result[0] if isinstance(result, tuple) else result)
+            states.append(tuple(getattr(self, name) for name in self.spec.states))
+        return (torch.stack(spikes), *(torch.stack(seq) for seq in zip(*states)))
+
     def reset_mem(self):
         """Reset this neuron's hidden state and return it (to pass to the first step)."""
         self.reset_hidden()
