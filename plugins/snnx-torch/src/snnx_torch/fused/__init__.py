@@ -49,6 +49,8 @@ def register(spec: type[NeuronSpec], kernel: SequenceKernel) -> None:
 
 def kernel_for(spec: type[NeuronSpec], neuron: Any, config: dict[str, Any]) -> SequenceKernel | None:
     """The fused kernel for ``neuron`` with these options, or ``None`` (use the step loop)."""
+    import snnx_torch.fused.builtin  # noqa: F401  (registers the shipped kernels)
+
     kernel = KERNELS.get(spec)
     if kernel is None or not kernel.supports(neuron, config):
         return None
