@@ -22,6 +22,7 @@ from snnx.errors import (
     StateShapeError,
 )
 from snnx.plugin_manager import plugin_manager
+from snnx.running import run
 from snnx.selection import backend_for, backends, current_backend, get_backend, use
 from snnx.specs import NEURON_SPECS
 
@@ -39,6 +40,7 @@ __all__ = [
     "current_backend",
     "get_backend",
     "plugin_manager",
+    "run",
     "use",
     *sorted(NEURON_SPECS),
 ]

@@ -91,6 +91,17 @@ class Backend(ABC):
         """Every neuron inside ``model`` (itself included), for ``snnx.utils.reset``."""
         return [model] if hasattr(model, "reset_hidden") else []
 
+    def run(self, net: Any, x_seq: Array) -> Any:
+        """``net`` over every step of ``x_seq``, outputs stacked over time (see :func:`snnx.run`).
+
+        This default is the plain step loop; backends override it with faster
+        equivalents.
+        """
+        outputs = [net(x) for x in x_seq]
+        if isinstance(outputs[0], tuple):
+            return tuple(self.ops.stack(list(seq), 0) for seq in zip(*outputs))
+        return self.ops.stack(outputs, 0)
+
     def extension(self, name: str) -> ModuleType | None:
         """The backend's module for a framework-bound API, or ``None`` if it has none.
 

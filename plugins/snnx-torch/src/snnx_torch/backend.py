@@ -96,6 +96,11 @@ class TorchBackend(Backend):
 
         return [module for module in model.modules() if isinstance(module, SpikingNeuron)]
 
+    def run(self, net: Any, x_seq: Any) -> Any:
+        from snnx_torch.running import run_sequence
+
+        return run_sequence(net, x_seq)
+
     def extension(self, name: str):
         if name not in EXTENSIONS:
             return None
