@@ -8,6 +8,7 @@ import torch
 
 from snnx.specs.surrogate import Surrogate
 from snnx_torch.ops import OPS
+from snnx_torch.spike_op import op_arguments, spike
 
 
 class SurrogateSpike(torch.autograd.Function):
@@ -31,12 +32,22 @@ class SurrogateSpike(torch.autograd.Function):
 
 
 class SpikeFunction:
-    """A picklable callable applying :class:`SurrogateSpike` with one surrogate."""
+    """A picklable callable spiking with one surrogate.
+
+    Under ``torch.compile`` the ``snnx::spike`` custom op (:mod:`snnx_torch.spike_op`)
+    runs the surrogates it can express; eager calls, and the surrogates the op
+    cannot express (a ``custom_surrogate``, a user's own spec), run
+    :class:`SurrogateSpike`, which computes the same and is several times cheaper
+    to call from Python than a custom op.
+    """
 
     def __init__(self, surrogate: Surrogate) -> None:
         self.surrogate = surrogate
+        self._op_arguments = op_arguments(surrogate)
 
     def __call__(self, u: torch.Tensor) -> torch.Tensor:
+        if self._op_arguments is not None and torch.compiler.is_compiling():
+            return spike(u, *self._op_arguments)
         return SurrogateSpike.apply(u, self.surrogate)
 
     def __repr__(self) -> str:

@@ -36,9 +36,12 @@ class SpikingNeuron(nn.Module):
 
     Subclasses set ``spec`` and write ``forward`` with snnTorch's arguments; the
     constructor signature, ``init_<name>()`` and ``reset_mem()`` come from the spec.
-    The hidden state belongs to this instance only (non-persistent buffers, one per
+    The hidden state belongs to this instance only (one plain tensor attribute per
     spec state), so it follows ``.to(device)``, ``copy.deepcopy`` and replication,
-    and resetting one network never touches another.
+    and resetting one network never touches another. It is deliberately not a
+    buffer: buffers are model state that ``DistributedDataParallel`` broadcasts from
+    rank 0 before every forward call, which would overwrite each process's membrane
+    potentials (computed from its own share of the batch) with rank 0's.
     """
 
     spec: ClassVar[type[NeuronSpec]]
@@ -71,7 +74,14 @@ class SpikingNeuron(nn.Module):
         self._weight_names = tuple(weight.name for weight in self.spec.weights(config))
         self._tensor_names = tuple(self.spec.tensors(config)) + self._weight_names
         for name in self.spec.states:
-            self.register_buffer(name, torch.zeros(0), persistent=False)
+            setattr(self, name, torch.zeros(0))  # a plain attribute, not a buffer (see the class notes)
+
+    def _apply(self, fn: Any, recurse: bool = True) -> SpikingNeuron:
+        """Convert parameters and buffers (``.to``, ``.double()``...) and the hidden state with them."""
+        super()._apply(fn, recurse)
+        for name in self.spec.states:
+            setattr(self, name, fn(getattr(self, name)))
+        return self
 
     def build_layers(self, config: dict[str, Any]) -> None:
         """Create the layers inside the neuron (recurrent weights, LSTM cells); none by default."""
@@ -198,11 +208,8 @@ class SpikingNeuron(nn.Module):
     def __getstate__(self) -> dict[str, Any]:
         """Pickle and deep-copy the hidden state's values, never its autograd graph."""
         state = super().__getstate__()
-        buffers = dict(state["_buffers"])
         for state_name in self.spec.states:
-            if buffers.get(state_name) is not None:
-                buffers[state_name] = buffers[state_name].detach()
-        state["_buffers"] = buffers
+            state[state_name] = state[state_name].detach()
         return state
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SpikingNeuron:
