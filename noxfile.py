@@ -48,3 +48,21 @@ def demo(session: nox.Session) -> None:
     session.install(*CONSTRAINTS, "torch==2.13.0")
     session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND)
     session.run("snnx", "train", *session.posargs)
+
+
+@nox.session
+def triton(session: nox.Session) -> None:
+    """The Triton Leaky/Synaptic kernels against the step loop, on CPU through triton's interpreter."""
+    session.install(*CONSTRAINTS, "torch==2.13.0", "triton==3.9.0")
+    session.install(*CONSTRAINTS, *CORE, "-e", "plugins/snnx-torch", "pytest>=8")
+    path = "plugins/snnx-torch/tests/test_triton_kernels.py"
+    session.run("pytest", path, *session.posargs, env={"TRITON_INTERPRET": "1"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed and saved-for-backward memory against the floor and peers (`nox -s bench -- --help`)."""
+    session.install(*CONSTRAINTS, "torch==2.13.0")
+    peers = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
+    session.install(*CONSTRAINTS, *CORE, "-e", "plugins/snnx-torch", *peers)
+    session.run("python", "-m", "benchmarks", *session.posargs)

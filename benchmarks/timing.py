@@ -1,0 +1,65 @@
+"""Round-robin timing in one process, summarised by median and interquartile range.
+
+Each repetition runs every case once, in an order rotated by one place per
+repetition, so slow phases of a noisy machine hit all cases alike and no case always
+follows the same neighbour. The first ``warmup`` repetitions are discarded. Garbage
+collection runs between repetitions and is off during them. Summary of samples x₁..xₙ:
+median m = Q₂, IQR = Q₃ - Q₁ (quartiles by linear interpolation between samples).
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Median and quartiles of one case's timings, in seconds."""
+
+    samples: tuple[float, ...]
+    median: float
+    q1: float
+    q3: float
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+    @classmethod
+    def of(cls, samples: list[float]) -> Stats:
+        if len(samples) < 2:
+            value = samples[0]
+            return cls(tuple(samples), value, value, value)
+        q1, median, q3 = statistics.quantiles(samples, n=4, method="inclusive")
+        return cls(tuple(samples), median, q1, q3)
+
+
+def round_robin(
+    cases: dict[str, Callable[[], object]],
+    repetitions: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, Stats]:
+    """Time every case ``warmup + repetitions`` times, interleaved; stats of the last ``repetitions``."""
+    if repetitions < 1:
+        raise ValueError(f"repetitions must be at least 1, got {repetitions}.")
+    names = list(cases)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for repetition in range(warmup + repetitions):
+        shift = repetition % len(names)
+        gc.collect()
+        gc.disable()
+        try:
+            for name in names[shift:] + names[:shift]:
+                start = clock()
+                cases[name]()
+                elapsed = clock() - start
+                if repetition >= warmup:
+                    samples[name].append(elapsed)
+        finally:
+            gc.enable()
+    return {name: Stats.of(values) for name, values in samples.items()}
