@@ -93,7 +93,7 @@ class TorchOps:
         return torch.rand(x.shape, dtype=x.dtype, device=x.device, generator=generator)
 
     def as_dtype_of(self, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-        return x.to(like.dtype)
+        return x if x.dtype == like.dtype else x.to(like.dtype)
 
     def causal_filter(self, x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
         channels, length = x.shape[2], taps.shape[-1]

@@ -41,6 +41,9 @@ class SpikeFunction:
     to call from Python than a custom op.
     """
 
+    exact_heaviside = True
+    """Its forward pass is exactly ``H(u)``, so a reset signal may skip the autograd machinery."""
+
     def __init__(self, surrogate: Surrogate) -> None:
         self.surrogate = surrogate
         self._op_arguments = op_arguments(surrogate)
@@ -57,6 +60,9 @@ class SpikeFunction:
 def heaviside_without_gradient(u: torch.Tensor) -> torch.Tensor:
     """The spike function of ``surrogate_disable=True``: no gradient flows through spikes."""
     return (u > 0).to(u.dtype)
+
+
+heaviside_without_gradient.exact_heaviside = True  # type: ignore[attr-defined]
 
 
 def spike_function_for(spike_grad: object, surrogate_disable: bool) -> Callable:

@@ -63,7 +63,10 @@ class SurrogateSpec:
 
 
 def _atan(ops: ArrayOps, u: Array, alpha: float) -> Array:
-    return alpha / 2 / (1 + (math.pi / 2 * alpha * u) ** 2)
+    scaled = u * (math.pi / 2 * alpha)
+    scaled *= scaled
+    scaled += 1
+    return (alpha / 2) / scaled
 
 
 def _fast_sigmoid(ops: ArrayOps, u: Array, slope: float) -> Array:
@@ -253,7 +256,11 @@ class Surrogate:
         """The backward pass: ``dL/du`` from the incoming ``dL/dS`` (``dL/dS * dS/du`` by default)."""
         if self.spec.gradient is not None:
             return self.spec.gradient(ops, u, grad_output, **self.params)
-        return grad_output * self.spec.derivative(ops, u, **self.params)
+        derivative = self.spec.derivative(ops, u, **self.params)
+        if getattr(derivative, "shape", None) == getattr(grad_output, "shape", ()):
+            derivative *= grad_output  # the derivative is a fresh array: scale it in place
+            return derivative
+        return grad_output * derivative
 
     def __call__(self, u: Array) -> Array:
         from snnx.selection import backend_for
