@@ -92,6 +92,11 @@ def _shifted(first: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
     return torch.cat((_scale_shape(first, rest.shape[1:]).unsqueeze(0), rest))
 
 
+def _unless_zero(state: torch.Tensor) -> torch.Tensor | None:
+    """``state``, or ``None`` when it is all zeros (a fresh neuron): backward rebuilds it, saving memory."""
+    return state if bool(state.any()) else None
+
+
 def _accumulate(total: torch.Tensor | None, grad: torch.Tensor, shape: torch.Size) -> torch.Tensor:
     """``total`` plus ``grad`` reduced to a parameter's ``shape`` (``grad`` alone for the first block)."""
     grad = reduce_to(grad, shape)
@@ -143,8 +148,10 @@ class MembraneScan(torch.autograd.Function):
         elif not rule.corrects:
             torch.gt(pre_seq, threshold, out=spk_seq)
         spk_seq.mul_(factor)
-        ctx.save_for_backward(mem0, mem_seq, pre_seq if rule.corrects else None, decay, threshold, factor)
-        ctx.rule, ctx.derivative, ctx.x_shape = rule, derivative, x_seq.shape
+        ctx.save_for_backward(
+            _unless_zero(mem0), mem_seq, pre_seq if rule.corrects else None, decay, threshold, factor
+        )
+        ctx.rule, ctx.derivative, ctx.x_shape, ctx.mem0_shape = rule, derivative, x_seq.shape, mem0.shape
         ctx.set_materialize_grads(False)
         if derivative is zero_derivative and not ctx.needs_input_grad[4]:
             ctx.mark_non_differentiable(spk_seq)  # as in the step loop: H(u) * g has no graph
@@ -154,6 +161,7 @@ class MembraneScan(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_spk, grad_mem):
         mem0, mem_seq, pre_seq, decay, threshold, factor = ctx.saved_tensors
+        mem0 = mem_seq.new_zeros(()) if mem0 is None else mem0
         rule: MembraneRule = ctx.rule
         needs = ctx.needs_input_grad
         pre_seq = mem_seq if pre_seq is None else pre_seq
@@ -216,7 +224,7 @@ class MembraneScan(torch.autograd.Function):
             if zero and rule.zero_input:
                 d.mul_(keep)
         grad_x = reduce_to(delta, ctx.x_shape) if needs[0] else None
-        grad_mem0 = reduce_to(carry, mem0.shape) if needs[1] else None
+        grad_mem0 = reduce_to(carry, ctx.mem0_shape) if needs[1] else None
         return grad_x, grad_mem0, grad_decay, grad_theta, grad_factor, None, None
 
 
@@ -252,21 +260,22 @@ class DecayScan(torch.autograd.Function):
             torch.mul(prev, decay, out=o)
             o.add_(x)
             prev = o
-        ctx.save_for_backward(state0, out, decay)
-        ctx.x_shape = x_seq.shape
+        ctx.save_for_backward(_unless_zero(state0), out, decay)
+        ctx.x_shape, ctx.state0_shape = x_seq.shape, state0.shape
         return out
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out):
         state0, out, decay = ctx.saved_tensors
+        state0 = out.new_zeros(()) if state0 is None else state0
         eps = grad_out.clone(memory_format=torch.contiguous_format)
         parts = eps.unbind(0)
         for t in range(out.shape[0] - 2, -1, -1):
             parts[t].addcmul_(decay, parts[t + 1])
         needs = ctx.needs_input_grad
         grad_x = reduce_to(eps, ctx.x_shape) if needs[0] else None
-        grad_state0 = reduce_to(decay * eps[0], state0.shape) if needs[1] else None
+        grad_state0 = reduce_to(decay * eps[0], ctx.state0_shape) if needs[1] else None
         grad_decay = None
         if needs[2]:
             for t0, t1 in time_blocks(out):
