@@ -8,7 +8,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from snnx import spikegen, utils
+import snnx
+from snnx import spikegen
 
 
 @dataclass(frozen=True)
@@ -21,14 +22,9 @@ class TrainSettings:
 
 
 def run_over_time(net: nn.Module, spikes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Step ``net`` over ``spikes [T, B, ...]``; output spikes and membrane ``[T, B, classes]``."""
-    utils.reset(net)
-    spk_rec, mem_rec = [], []
-    for step in range(spikes.shape[0]):
-        spk, mem = net(spikes[step])
-        spk_rec.append(spk)
-        mem_rec.append(mem)
-    return torch.stack(spk_rec), torch.stack(mem_rec)
+    """``net`` over ``spikes [T, B, ...]`` from a fresh state, through :func:`snnx.run` (layers
+    folded over time, fused neuron kernels); output spikes and membrane ``[T, B, classes]``."""
+    return snnx.run(net, spikes)
 
 
 def membrane_cross_entropy(mem_rec: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
