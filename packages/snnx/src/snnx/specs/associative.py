@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 
 from snnx.errors import ParameterRangeError
 from snnx.ops import Array, ArrayOps
-from snnx.specs.neuron import SpikeFn, Tensor, Weight
+from snnx.specs.neuron import SpikeFn, Tensor, Weight, in_dtype_of
 from snnx.specs.parameters import Option, is_count, size_option
-from snnx.specs.sequence import SequenceSpec, in_dtype_of
+from snnx.specs.sequence import SequenceSpec
 
 
 class AssociativeLeakySpec(SequenceSpec):

@@ -10,9 +10,9 @@ import numpy as np
 
 from snnx.ops import Array, ArrayOps
 from snnx.specs import lif
-from snnx.specs.neuron import SpikeFn, Tensor, Weight
+from snnx.specs.neuron import SpikeFn, Tensor, Weight, in_dtype_of
 from snnx.specs.parameters import Option, Parameter, size_option
-from snnx.specs.sequence import SequenceSpec, check_per_feature, diagonal_mask, float_array, in_dtype_of
+from snnx.specs.sequence import SequenceSpec, check_per_feature, diagonal_mask, float_array
 
 
 def _is_probability(value: Any) -> bool:

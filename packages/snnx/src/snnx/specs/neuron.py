@@ -233,3 +233,13 @@ def resolve_state(
 def parameter_values(config: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Read the named numeric arguments of ``config`` into NumPy (for cross-argument checks)."""
     return {name: as_numpy(config[name]) for name in names}
+
+
+def in_dtype_of(ops: ArrayOps, params: Mapping[str, Array], x: Array) -> dict[str, Array]:
+    """The floating-point parameters converted to the dtype of ``x`` (integer codes left alone)."""
+    converted = {}
+    for name, value in params.items():
+        kind = getattr(getattr(value, "dtype", None), "kind", None)  # numpy
+        floating = getattr(getattr(value, "dtype", None), "is_floating_point", kind == "f")  # torch
+        converted[name] = ops.as_dtype_of(value, x) if floating else value
+    return converted

@@ -110,16 +110,6 @@ class SequenceSpec(NeuronSpec):
         return cls.readout(ops, x, cls.membrane(ops, x, params, config), params, config, spike)
 
 
-def in_dtype_of(ops: ArrayOps, params: Mapping[str, Array], x: Array) -> dict[str, Array]:
-    """The floating-point parameters converted to the dtype of ``x`` (integer codes left alone)."""
-    converted = {}
-    for name, value in params.items():
-        kind = getattr(getattr(value, "dtype", None), "kind", None)  # numpy
-        floating = getattr(getattr(value, "dtype", None), "is_floating_point", kind == "f")  # torch
-        converted[name] = ops.as_dtype_of(value, x) if floating else value
-    return converted
-
-
 def float_array(value: Any) -> np.ndarray:
     """A numeric argument as a NumPy array: float64 if it came as float64, else float32 (as torch)."""
     dtype = np.float64 if str(getattr(value, "dtype", "")).endswith("float64") else np.float32

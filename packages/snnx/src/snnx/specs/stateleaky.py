@@ -11,14 +11,13 @@ import numpy as np
 
 from snnx.ops import Array, ArrayOps
 from snnx.specs import lif
-from snnx.specs.neuron import SpikeFn, Tensor, Weight
+from snnx.specs.neuron import SpikeFn, Tensor, Weight, in_dtype_of
 from snnx.specs.parameters import Option, size_option
 from snnx.specs.sequence import (
     SequenceSpec,
     check_per_feature,
     decay_convolution,
     float_array,
-    in_dtype_of,
     time_constant,
 )
 

@@ -14,9 +14,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from snnx.specs.neuron import RESET_CODES, NeuronSpec, Tensor, check_input, resolve_state
+from snnx.specs.neuron import RESET_CODES, NeuronSpec, Tensor, check_input, in_dtype_of, resolve_state
 from snnx.specs.parameters import Option
-from snnx.specs.sequence import in_dtype_of
 from snnx_torch.ops import OPS
 from snnx_torch.surrogate import spike_function_for
 
