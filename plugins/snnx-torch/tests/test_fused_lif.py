@@ -16,6 +16,8 @@ from snnx_torch.fused.scan import MembraneRule, decay_scan, membrane_scan
 from snnx_torch.neurons import Lapicque, Leaky, Synaptic
 from snnx_torch.surrogate import heaviside_without_gradient
 
+pytestmark = pytest.mark.usefixtures("scan_implementation")
+
 T, B, N = 12, 3, 5
 SPIKES = {
     "atan": {"spike_grad": surrogate.atan()},

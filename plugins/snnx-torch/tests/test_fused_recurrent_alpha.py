@@ -18,6 +18,8 @@ from snnx_torch.fused.recurrent import RecurrentRule, recurrent_scan
 from snnx_torch.neurons import Alpha, RLeaky, RSynaptic
 from snnx_torch.surrogate import heaviside_without_gradient
 
+pytestmark = pytest.mark.usefixtures("scan_implementation")
+
 T, B, N = 8, 2, 5
 MECHANISMS = ("subtract", "zero", "none")
 LAYOUTS = {

@@ -116,5 +116,12 @@ class Backend(ABC):
         """A random generator seeded with ``seed``, on the device of array ``like``."""
         return np.random.default_rng(seed)
 
+    def notes(self) -> list[str]:
+        """Lines ``snnx info`` prints under this backend: optional parts and whether they are in use.
+
+        Must stay cheap (no compiling, no device initialisation).
+        """
+        return []
+
     def __repr__(self) -> str:
         return f"<snnx backend {self.name!r}>"

@@ -106,6 +106,13 @@ class TorchBackend(Backend):
             return None
         return importlib.import_module(f"snnx_torch.extensions.{name}")
 
+    def notes(self) -> list[str]:
+        from snnx_torch.fused import native
+        from snnx_torch.fused.triton_kernels import triton_importable
+
+        triton = "installed, used on CUDA" if triton_importable() else "not installed (CUDA: tensor ops)"
+        return [native.status(), f"Triton kernels: {triton}"]
+
     def generator(self, seed: int, like: Any = None):
         import torch
 

@@ -113,8 +113,10 @@ def _through(layer: nn.Module, h: Any) -> Any:
             h = _through(child, h)
         return h
     if isinstance(layer, SpikingNeuron):
-        spk_seq, *state_seqs = layer.forward_sequence(h)
-        return layer.spec.outputs(spk_seq, tuple(state_seqs), layer.step_config())
+        config = layer.step_config()
+        returned = layer.spec.returns_states(config)
+        spk_seq, *state_seqs = layer.forward_sequence(h, record_states=returned)
+        return layer.spec.outputs(spk_seq, tuple(state_seqs), config) if returned else spk_seq
     if isinstance(layer, SequenceNeuron):
         return layer(h)
     if isinstance(h, torch.Tensor) and foldable(layer):

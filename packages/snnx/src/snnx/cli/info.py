@@ -48,6 +48,8 @@ def info_lines() -> list[str]:
         else:
             detail = f"unavailable ({row.reason})"
         lines.append(f" {marker} {row.name:<16} {detail}   [plugin: {row.plugin}]")
+        if row.available:
+            lines.extend(f"{'':<20}{note}" for note in selection.get_backend(row.name).notes())
     lines.append(f"   (* = in force; choose with snnx.use(name) or {selection.BACKEND_ENV})")
     addons = addon_distributions()
     lines.append("installed snnx packages: " + (", ".join(f"{n} {v}" for n, v in addons) or "none"))

@@ -100,6 +100,10 @@ class DeltaLeakySpec(NeuronSpec):
         return spk, (new_mem, mem)
 
     @classmethod
+    def returns_states(cls, config: Mapping[str, Any]) -> bool:
+        return True
+
+    @classmethod
     def outputs(cls, spk: Array, states: tuple[Array, ...], config: Mapping[str, Any]) -> Any:
         return (spk, tuple(states))
 

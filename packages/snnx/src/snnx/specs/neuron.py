@@ -145,9 +145,14 @@ class NeuronSpec:
         raise NotImplementedError
 
     @classmethod
+    def returns_states(cls, config: Mapping[str, Any]) -> bool:
+        """Whether a call returns states besides spikes: not for hidden-state neurons, unless ``output``."""
+        return not config.get("init_hidden") or bool(config.get("output"))
+
+    @classmethod
     def outputs(cls, spk: Array, states: tuple[Array, ...], config: Mapping[str, Any]) -> Any:
         """snnTorch's return convention: spikes alone for hidden-state neurons, unless ``output``."""
-        if config.get("init_hidden") and not config.get("output"):
+        if not cls.returns_states(config):
             return spk
         if cls.returned_states is None:
             return (spk, *states)

@@ -160,7 +160,7 @@ class _RecurrentSpec(NeuronSpec):
     @classmethod
     def outputs(cls, spk: Array, states: tuple[Array, ...], config: Mapping[str, Any]) -> Any:
         """``spk`` is both the output and the first state; it is returned once."""
-        if config.get("init_hidden") and not config.get("output"):
+        if not cls.returns_states(config):
             return spk
         return (spk, *states[1:])
 

@@ -30,12 +30,15 @@ class SequenceKernel(Protocol):
         states: tuple[torch.Tensor, ...],
         params: dict[str, torch.Tensor],
         config: dict[str, Any],
+        record_states: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         """``(spk_seq, state_seqs)``: the spikes and every state after each of the ``T`` steps.
 
         ``states`` are the states before step 0 (already resolved: zeros for a fresh
         neuron), ``params`` the neuron's parameters by name in the input's dtype.
         Gradients flow to ``x_seq``, ``states`` and every learnable entry of ``params``.
+        With ``record_states=False`` the caller uses only the last step of each state,
+        and a kernel may return a state as ``[1, ...]`` (that step alone) to save work.
         """
 
 

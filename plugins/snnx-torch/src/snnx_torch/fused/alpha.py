@@ -160,6 +160,7 @@ class AlphaKernel:
         states: tuple[torch.Tensor, ...],
         params: dict[str, torch.Tensor],
         config: dict[str, Any],
+        record_states: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         alpha, beta = clamped(params["alpha"]), clamped(params["beta"])
         log_alpha = torch.log(alpha)

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 
+from snnx.specs.surrogate import Surrogate
 from snnx_torch.ops import OPS
 from snnx_torch.surrogate import SpikeFunction, heaviside_without_gradient
 
@@ -58,11 +59,20 @@ def derivative_fn(spike: Callable[[torch.Tensor], torch.Tensor]) -> DerivativeFn
     surrogate = spike.surrogate
     if surrogate.spec.stochastic or surrogate.spec.gradient is not None or surrogate.spec.derivative is None:
         return None
+    return SurrogateDerivative(surrogate)
 
-    def derivative(u: torch.Tensor) -> torch.Tensor:
-        return surrogate.derivative(OPS, u)
 
-    return derivative
+class SurrogateDerivative:
+    r""":math:`\partial S/\partial u` of one deterministic surrogate, elementwise (a :data:`DerivativeFn`).
+
+    ``surrogate`` stays visible, so a compiled kernel can evaluate the same formula itself.
+    """
+
+    def __init__(self, surrogate: Surrogate) -> None:
+        self.surrogate = surrogate
+
+    def __call__(self, u: torch.Tensor) -> torch.Tensor:
+        return self.surrogate.derivative(OPS, u)
 
 
 def plain_lif(neuron: Any, config: Mapping[str, Any]) -> bool:

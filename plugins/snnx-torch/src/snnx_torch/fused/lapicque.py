@@ -33,6 +33,7 @@ class LapicqueKernel:
         states: tuple[torch.Tensor, ...],
         params: dict[str, torch.Tensor],
         config: dict[str, Any],
+        record_states: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         (mem,) = states
         r, c, dt = params["R"], params["C"], params["time_step"]
@@ -45,8 +46,9 @@ class LapicqueKernel:
             params["graded_spikes_factor"],
             MembraneRule(config["reset_mechanism"], zero_input=True),
             derivative_fn(neuron._spike),
+            record=record_states,
         )
-        return spk, (mem_seq,)
+        return spk, (mem_seq if record_states else mem_seq.unsqueeze(0),)
 
 
 register(LapicqueSpec, LapicqueKernel())

@@ -32,6 +32,7 @@ class LeakyKernel:
         states: tuple[torch.Tensor, ...],
         params: dict[str, torch.Tensor],
         config: dict[str, Any],
+        record_states: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         (mem,) = states
         if use_triton(x_seq):
@@ -54,8 +55,9 @@ class LeakyKernel:
             params["graded_spikes_factor"],
             rule,
             derivative_fn(neuron._spike),
+            record=record_states,
         )
-        return spk, (mem_seq,)
+        return spk, (mem_seq if record_states else mem_seq.unsqueeze(0),)
 
 
 register(LeakySpec, LeakyKernel())

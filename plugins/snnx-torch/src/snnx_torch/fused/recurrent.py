@@ -233,6 +233,7 @@ class RecurrentKernel:
         states: tuple[torch.Tensor, ...],
         params: dict[str, torch.Tensor],
         config: dict[str, Any],
+        record_states: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         feedback = Feedback.of(config)
         rule = RecurrentRule(

@@ -92,7 +92,7 @@ def _shifted(first: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
     return torch.cat((_scale_shape(first, rest.shape[1:]).unsqueeze(0), rest))
 
 
-def _unless_zero(state: torch.Tensor) -> torch.Tensor | None:
+def unless_zero(state: torch.Tensor) -> torch.Tensor | None:
     """``state``, or ``None`` when it is all zeros (a fresh neuron): backward rebuilds it, saving memory."""
     return state if bool(state.any()) else None
 
@@ -101,6 +101,24 @@ def _accumulate(total: torch.Tensor | None, grad: torch.Tensor, shape: torch.Siz
     """``total`` plus ``grad`` reduced to a parameter's ``shape`` (``grad`` alone for the first block)."""
     grad = reduce_to(grad, shape)
     return grad if total is None else total.add_(grad)
+
+
+def factor_only_gradient(
+    grad_spk: torch.Tensor | None,
+    pre_seq: torch.Tensor,
+    threshold: torch.Tensor,
+    factor: torch.Tensor,
+    wanted: bool,
+) -> tuple[torch.Tensor | None, None, None]:
+    """The backward result when only ``g * H(V - theta)`` is used: it passes nothing back but to ``g``.
+
+    Returned as the last three entries of a membrane scan's gradients (``factor``,
+    ``rule``, ``derivative``), as in the step loop.
+    """
+    if not wanted or grad_spk is None:
+        return None, None, None
+    spikes = torch.gt(pre_seq, threshold).to(pre_seq.dtype)
+    return reduce_to(grad_spk * spikes, factor.shape), None, None
 
 
 class MembraneScan(torch.autograd.Function):
@@ -149,7 +167,7 @@ class MembraneScan(torch.autograd.Function):
             torch.gt(pre_seq, threshold, out=spk_seq)
         spk_seq.mul_(factor)
         ctx.save_for_backward(
-            _unless_zero(mem0), mem_seq, pre_seq if rule.corrects else None, decay, threshold, factor
+            unless_zero(mem0), mem_seq, pre_seq if rule.corrects else None, decay, threshold, factor
         )
         ctx.rule, ctx.derivative, ctx.x_shape, ctx.mem0_shape = rule, derivative, x_seq.shape, mem0.shape
         ctx.set_materialize_grads(False)
@@ -168,12 +186,8 @@ class MembraneScan(torch.autograd.Function):
         zero, subtract = rule.mechanism == "zero", rule.mechanism == "subtract"
         surrogate = ctx.derivative is not zero_derivative
         if grad_mem is None and not (surrogate and grad_spk is not None):
-            # only g * H(V - theta) is used, and it passes nothing back but to g (as in the step loop)
-            spikes = torch.gt(pre_seq, threshold).to(pre_seq.dtype)
-            grad_factor = (
-                reduce_to(grad_spk * spikes, factor.shape) if needs[4] and grad_spk is not None else None
-            )
-            return None, None, None, None, grad_factor, None, None
+            factor_grad = factor_only_gradient(grad_spk, pre_seq, threshold, factor, needs[4])
+            return (None, None, None, None, *factor_grad)
         # theta reaches the graph through the subtracted reset and through surrogate-carrying spikes
         theta_grad = needs[3] and (subtract or (surrogate and (grad_spk is not None or rule.corrects)))
         need_reset = rule.mechanism != "none" and (zero or rule.corrects or (theta_grad and subtract))
@@ -236,6 +250,7 @@ def membrane_scan(
     factor: torch.Tensor,
     rule: MembraneRule,
     derivative: DerivativeFn,
+    record: bool = True,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     r"""``(spk_seq, mem_seq)`` of the membrane recurrence in the module docstring.
 
@@ -243,9 +258,16 @@ def membrane_scan(
     ``decay`` the factor :math:`c` (already clamped where the neuron clamps it),
     ``factor`` the graded-spike factor :math:`g` and ``derivative`` the spike
     function's :math:`F'`. Parameters broadcast against the state; gradients reach
-    all of them, reduced to their shapes. ``mem_seq`` is :math:`U` after each step.
+    all of them, reduced to their shapes. ``mem_seq`` is :math:`U` after each step;
+    with ``record=False`` only the last step's :math:`U[T-1]` is returned (no time
+    axis), which lets the compiled CPU scan skip writing and saving the sequence.
     """
-    return MembraneScan.apply(x_seq, mem0, decay, threshold, factor, rule, derivative)
+    from snnx_torch.fused.native.scans import NativeMembraneScan, membrane_usable
+
+    if membrane_usable(x_seq, (mem0, decay, threshold, factor), derivative):
+        return NativeMembraneScan.apply(x_seq, mem0, decay, threshold, factor, rule, derivative, record)
+    spk_seq, mem_seq = MembraneScan.apply(x_seq, mem0, decay, threshold, factor, rule, derivative)
+    return (spk_seq, mem_seq) if record else (spk_seq, mem_seq[-1])
 
 
 class DecayScan(torch.autograd.Function):
@@ -260,7 +282,7 @@ class DecayScan(torch.autograd.Function):
             torch.mul(prev, decay, out=o)
             o.add_(x)
             prev = o
-        ctx.save_for_backward(_unless_zero(state0), out, decay)
+        ctx.save_for_backward(unless_zero(state0), out, decay)
         ctx.x_shape, ctx.state0_shape = x_seq.shape, state0.shape
         return out
 
@@ -292,4 +314,8 @@ def decay_scan(x_seq: torch.Tensor, state0: torch.Tensor, decay: torch.Tensor) -
     :math:`\partial L/\partial I[-1] = a\,\epsilon[0]` and
     :math:`\partial L/\partial a = \sum_t \epsilon[t]\,I[t-1]`.
     """
+    from snnx_torch.fused.native.scans import NativeDecayScan, decay_usable
+
+    if decay_usable(x_seq, (state0, decay)):
+        return NativeDecayScan.apply(x_seq, state0, decay)
     return DecayScan.apply(x_seq, state0, decay)

@@ -34,6 +34,7 @@ class SynapticKernel:
         states: tuple[torch.Tensor, ...],
         params: dict[str, torch.Tensor],
         config: dict[str, Any],
+        record_states: bool = True,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
         syn, mem = states
         if use_triton(x_seq):
@@ -59,8 +60,9 @@ class SynapticKernel:
             params["graded_spikes_factor"],
             rule,
             derivative_fn(neuron._spike),
+            record=record_states,
         )
-        return spk, (syn_seq, mem_seq)
+        return spk, (syn_seq, mem_seq if record_states else mem_seq.unsqueeze(0))
 
 
 register(SynapticSpec, SynapticKernel())

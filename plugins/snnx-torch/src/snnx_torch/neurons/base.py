@@ -140,13 +140,18 @@ class SpikingNeuron(nn.Module):
             setattr(self, state_name, value)
         return spec.outputs(spk, new_states, config)
 
-    def forward_sequence(self, x_seq: torch.Tensor, *passed: Any) -> tuple[torch.Tensor, ...]:
+    def forward_sequence(
+        self, x_seq: torch.Tensor, *passed: Any, record_states: bool = True
+    ) -> tuple[torch.Tensor, ...]:
         """Run all ``T`` steps of ``x_seq [T, ...]`` in one call: ``(spk_seq, *state_seqs)``.
 
         Equal to calling the neuron once per step and stacking what each step returns
         (spikes and every state), forward and backward; the neuron keeps the last
         states, as after the step loop. A fused kernel runs it when the neuron's
         options allow (see :mod:`snnx_torch.fused`), otherwise the step loop does.
+        With ``record_states=False`` it returns ``(spk_seq, *last_states)`` instead,
+        the states after the last step only, which spares a kernel writing (and
+        keeping for backward) every step's state.
         """
         from snnx_torch.fused import kernel_for
 
@@ -159,7 +164,8 @@ class SpikingNeuron(nn.Module):
         config = self.step_config()
         kernel = kernel_for(spec, self, config)
         if kernel is None:
-            return self._step_loop(x_seq, passed)
+            spk_seq, *state_seqs = self._step_loop(x_seq, passed)
+            return (spk_seq, *(state_seqs if record_states else (seq[-1] for seq in state_seqs)))
         x0 = x_seq[0]
         spec.check_input_shape(config, x0)
         passed = spec.passed_states(passed)
@@ -173,10 +179,10 @@ class SpikingNeuron(nn.Module):
             for state_name, given in zip(spec.states, passed)
         )
         params = in_dtype_of(OPS, self.step_params(), x0)
-        spk_seq, state_seqs = kernel.run(self, x_seq, states, params, config)
+        spk_seq, state_seqs = kernel.run(self, x_seq, states, params, config, record_states=record_states)
         for state_name, values in zip(spec.states, state_seqs):
             setattr(self, state_name, values[-1])
-        return (spk_seq, *state_seqs)
+        return (spk_seq, *(state_seqs if record_states else (values[-1] for values in state_seqs)))
 
     def _step_loop(self, x_seq: torch.Tensor, passed: tuple[Any, ...]) -> tuple[torch.Tensor, ...]:
         """:meth:`forward_sequence` by calling the spec's step once per time step."""

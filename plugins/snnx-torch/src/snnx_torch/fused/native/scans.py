@@ -1,0 +1,280 @@
+r"""The membrane and decay scans of :mod:`snnx_torch.fused.scan` run by the compiled CPU loops.
+
+Same equations, same forward numbers (bit for bit) and the same gradients; only the
+execution differs: one call into ``scan.cpp`` per pass instead of a few tensor
+operations per time step. :func:`membrane_usable` / :func:`decay_usable` say when
+that applies: a CPU input in float32 or float64 with every state and parameter in
+the same dtype, an input step as large as the state (parameters and initial states
+may broadcast), a surrogate the C++ code implements (:data:`SURROGATE_KINDS`), not
+under ``torch.compile``, and the library built (:mod:`snnx_torch.fused.native`).
+
+Saved for backward: the membrane sequence (an output anyway) and with
+``reset_delay=False`` the pre-reset one; or, when only the last step's potential is
+asked for (``record=False``), the input sequence instead, from which backward
+recomputes the membrane block by block in cache. Also the initial state and the
+parameters as given (broadcast again in backward, not stored expanded); an all-zero
+initial state is not saved at all.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from snnx_torch.fused import native
+from snnx_torch.fused.common import DerivativeFn, SurrogateDerivative, reduce_to, state_shape, zero_derivative
+from snnx_torch.fused.scan import MembraneRule, factor_only_gradient, unless_zero
+from snnx_torch.spike_op import op_arguments
+
+MECHANISMS = {"subtract": 0, "zero": 1, "none": 2}
+SURROGATE_KINDS = {
+    "atan": 1,
+    "fast_sigmoid": 2,
+    "sigmoid": 3,
+    "straight_through_estimator": 4,
+    "triangular": 5,
+    "heaviside": 6,
+    "spike_rate_escape": 7,
+    "SFS": 8,
+    "LSO": 9,
+}
+"""The surrogates ``scan.cpp`` evaluates (``slope_of``), by built-in spec name; 0 is no gradient."""
+
+_SUFFIX = {torch.float32: "f32", torch.float64: "f64"}
+
+
+def surrogate_code(derivative: DerivativeFn) -> tuple[int, tuple[float, ...]] | None:
+    """``(kind, parameters)`` of ``derivative`` for ``scan.cpp``, or ``None`` when it has no C++ twin."""
+    if derivative is zero_derivative:
+        return 0, ()
+    if not isinstance(derivative, SurrogateDerivative):
+        return None
+    arguments = op_arguments(derivative.surrogate)
+    if arguments is None or arguments[0] not in SURROGATE_KINDS:
+        return None
+    name, params = arguments
+    return SURROGATE_KINDS[name], tuple(params)
+
+
+def _usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
+    if torch.compiler.is_compiling() or x_seq.device.type != "cpu" or x_seq.dtype not in _SUFFIX:
+        return False
+    if any(tensor.dtype != x_seq.dtype or tensor.device != x_seq.device for tensor in tensors):
+        return False
+    if tuple(state_shape(x_seq, *tensors)) != tuple(x_seq.shape[1:]):
+        return False
+    return native.library() is not None
+
+
+def membrane_usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...], derivative: DerivativeFn) -> bool:
+    """Whether :class:`NativeMembraneScan` can run (``tensors``: initial state and parameters)."""
+    return surrogate_code(derivative) is not None and _usable(x_seq, tensors)
+
+
+def decay_usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
+    """Whether :class:`NativeDecayScan` can run (``tensors``: initial state and decay)."""
+    return _usable(x_seq, tensors)
+
+
+def _flat(tensor: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+    """``tensor`` broadcast to ``shape`` as a contiguous array (a view when it already is one)."""
+    return tensor.expand(shape).contiguous()
+
+
+def _pointer(tensor: torch.Tensor | None) -> int | None:
+    return None if tensor is None else tensor.data_ptr()
+
+
+def _gradient_input(grad: torch.Tensor | None) -> tuple[torch.Tensor | None, int, int]:
+    """``(values, time stride, element stride)`` of an incoming gradient ``[T, ...]`` for ``scan.cpp``.
+
+    A single value broadcast everywhere (the gradient of ``sum()``) is passed as it is;
+    anything else as a contiguous ``[T, M]`` array.
+    """
+    if grad is None:
+        return None, 0, 0
+    if all(stride == 0 for stride in grad.stride()):
+        return grad, 0, 0
+    grad = grad.contiguous()
+    return grad, grad[0].numel(), 1
+
+
+def _function(name: str, dtype: torch.dtype):
+    return getattr(native.library(), f"{name}_{_SUFFIX[dtype]}")
+
+
+def _threads() -> int:
+    return max(1, torch.get_num_threads())
+
+
+class NativeMembraneScan(torch.autograd.Function):
+    """:class:`~snnx_torch.fused.scan.MembraneScan` through ``scan.cpp``.
+
+    With ``record=False`` the second output is the last step's potential alone
+    (``[...]``, no time axis), and backward recomputes the sequence from ``x_seq``.
+    """
+
+    @staticmethod
+    def forward(ctx, x_seq, mem0, decay, threshold, factor, rule: MembraneRule, derivative, record: bool):
+        shape = x_seq.shape[1:]
+        x_seq = x_seq.contiguous()
+        spk_seq = x_seq.new_empty(x_seq.shape)
+        mem_out = x_seq.new_empty(x_seq.shape if record else shape)
+        # pre: V of every step (same-step correction only), or a scratch [...] when nothing is recorded
+        if record:
+            pre = x_seq.new_empty(mem_out.shape) if rule.corrects else None
+        else:
+            pre = x_seq.new_empty(shape)
+        _membrane_forward(x_seq, (mem0, decay, threshold, factor), spk_seq, mem_out, pre, rule, record)
+        saved = (mem_out, pre) if record else (x_seq, None)
+        ctx.save_for_backward(unless_zero(mem0), *saved, decay, threshold, factor)
+        ctx.rule, ctx.derivative, ctx.record, ctx.mem0_shape = rule, derivative, record, mem0.shape
+        ctx.set_materialize_grads(False)
+        if derivative is zero_derivative and not ctx.needs_input_grad[4]:
+            ctx.mark_non_differentiable(spk_seq)  # as in the step loop: H(u) * g has no graph
+        return spk_seq, mem_out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_spk, grad_mem):
+        mem0, first, second, decay, threshold, factor = ctx.saved_tensors
+        rule: MembraneRule = ctx.rule
+        needs = ctx.needs_input_grad
+        mem0 = first.new_zeros(()) if mem0 is None else mem0
+        surrogate = ctx.derivative is not zero_derivative
+        if grad_mem is None and not (surrogate and grad_spk is not None):
+            if ctx.record:
+                pre = first if second is None else second
+            else:  # rebuild the pre-reset sequence the spikes came from (rare: spikes without a surrogate)
+                pre = first.new_empty(first.shape)
+                mem_seq = first.new_empty(first.shape) if rule.corrects else pre  # U = V without a correction
+                spikes = first.new_empty(first.shape)
+                _membrane_forward(first, (mem0, decay, threshold, factor), spikes, mem_seq, pre, rule, True)
+            factor_grad = factor_only_gradient(grad_spk, pre, threshold, factor, needs[4])
+            return (None, None, None, None, *factor_grad, None)
+        shape = first.shape[1:]
+        steps, m = first.shape[0], math.prod(shape)
+        theta_grad = needs[3] and (
+            rule.mechanism == "subtract" or (surrogate and (grad_spk is not None or rule.corrects))
+        )
+        wanted = (needs[0], needs[1], needs[2], theta_grad, needs[4] and grad_spk is not None)
+        grad_x = first.new_empty(first.shape) if wanted[0] else None
+        per_element = [first.new_empty(shape) if want else None for want in wanted[1:]]
+        kind, params = surrogate_code(ctx.derivative)
+        params_array = (ctypes.c_double * max(2, len(params)))(*params)
+        spk_values, spk_time, spk_element = _gradient_input(grad_spk)
+        mem_values, mem_time, mem_element = _gradient_input(grad_mem)
+        if ctx.record:
+            x_seq, mem_seq, pre_seq = None, first, first if second is None else second
+        else:
+            x_seq, mem_seq, pre_seq = first, None, None
+        flat = [_flat(tensor, shape) for tensor in (mem0, decay, threshold, factor)]
+        _function("snnx_membrane_backward", first.dtype)(
+            _pointer(spk_values),
+            spk_time,
+            spk_element,
+            _pointer(mem_values),
+            mem_time,
+            mem_element,
+            _pointer(x_seq),
+            _pointer(mem_seq),
+            _pointer(pre_seq),
+            *(tensor.data_ptr() for tensor in flat),
+            kind,
+            ctypes.cast(params_array, ctypes.c_void_p),
+            _pointer(grad_x),
+            *(_pointer(tensor) for tensor in per_element),
+            steps,
+            m,
+            MECHANISMS[rule.mechanism],
+            int(rule.corrects),
+            int(rule.zero_input),
+            int(ctx.record),
+            _threads(),
+        )
+        targets = (ctx.mem0_shape, decay.shape, threshold.shape, factor.shape)
+        grad_mem0, grad_decay, grad_theta, grad_factor = (
+            reduce_to(tensor, target) for tensor, target in zip(per_element, targets)
+        )
+        return grad_x, grad_mem0, grad_decay, grad_theta, grad_factor, None, None, None
+
+
+def _membrane_forward(
+    x_seq: torch.Tensor,
+    params: tuple[torch.Tensor, ...],
+    spk_seq: torch.Tensor,
+    mem_out: torch.Tensor,
+    pre: torch.Tensor | None,
+    rule: MembraneRule,
+    record: bool,
+) -> None:
+    """Run ``scan.cpp``'s forward loop into the given outputs (``params``: mem0, decay, threshold, factor)."""
+    shape = x_seq.shape[1:]
+    flat = [_flat(tensor, shape) for tensor in params]
+    _function("snnx_membrane_forward", x_seq.dtype)(
+        x_seq.data_ptr(),
+        *(tensor.data_ptr() for tensor in flat),
+        spk_seq.data_ptr(),
+        mem_out.data_ptr(),
+        _pointer(pre),
+        x_seq.shape[0],
+        math.prod(shape),
+        MECHANISMS[rule.mechanism],
+        int(rule.corrects),
+        int(rule.zero_input),
+        int(record),
+        _threads(),
+    )
+
+
+class NativeDecayScan(torch.autograd.Function):
+    """:class:`~snnx_torch.fused.scan.DecayScan` through ``scan.cpp``."""
+
+    @staticmethod
+    def forward(ctx, x_seq, state0, decay):
+        shape = x_seq.shape[1:]
+        steps, m = x_seq.shape[0], math.prod(shape)
+        x_seq = x_seq.contiguous()
+        out = x_seq.new_empty(x_seq.shape)
+        flat = [_flat(tensor, shape) for tensor in (state0, decay)]
+        _function("snnx_decay_forward", x_seq.dtype)(
+            x_seq.data_ptr(), *(tensor.data_ptr() for tensor in flat), out.data_ptr(), steps, m, _threads()
+        )
+        ctx.save_for_backward(unless_zero(state0), out, decay)
+        ctx.state0_shape = state0.shape
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out):
+        state0, out, decay = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        shape = out.shape[1:]
+        steps, m = out.shape[0], math.prod(shape)
+        state0 = out.new_zeros(()) if state0 is None else state0
+        grad_x = out.new_empty(out.shape) if needs[0] else None
+        grad_state0 = out.new_empty(shape) if needs[1] else None
+        grad_decay = out.new_empty(shape) if needs[2] else None
+        values, time_stride, element_stride = _gradient_input(grad_out)
+        flat = [_flat(tensor, shape) for tensor in (state0, decay)]
+        _function("snnx_decay_backward", out.dtype)(
+            values.data_ptr(),
+            time_stride,
+            element_stride,
+            out.data_ptr(),
+            *(tensor.data_ptr() for tensor in flat),
+            _pointer(grad_x),
+            _pointer(grad_state0),
+            _pointer(grad_decay),
+            steps,
+            m,
+            _threads(),
+        )
+        return (
+            grad_x,
+            reduce_to(grad_state0, ctx.state0_shape),
+            reduce_to(grad_decay, decay.shape),
+        )
