@@ -25,7 +25,7 @@ import torch
 from torch.autograd.function import once_differentiable
 
 from snnx_torch.fused import native
-from snnx_torch.fused.common import DerivativeFn, SurrogateDerivative, reduce_to, state_shape, zero_derivative
+from snnx_torch.fused.common import DerivativeFn, SurrogateDerivative, reduce_to, zero_derivative
 from snnx_torch.fused.scan import MembraneRule, factor_only_gradient, unless_zero
 from snnx_torch.spike_op import op_arguments
 
@@ -64,9 +64,17 @@ def _usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
         return False
     if any(tensor.dtype != x_seq.dtype or tensor.device != x_seq.device for tensor in tensors):
         return False
-    if tuple(state_shape(x_seq, *tensors)) != tuple(x_seq.shape[1:]):
+    step = x_seq.shape[1:]
+    if not all(_broadcasts_to(tensor.shape, step) for tensor in tensors):
         return False
     return native.library() is not None
+
+
+def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` without growing it (trailing dimensions 1 or equal)."""
+    if len(shape) > len(target):
+        return False
+    return all(size in (1, wanted) for size, wanted in zip(reversed(shape), reversed(target)))
 
 
 def membrane_usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...], derivative: DerivativeFn) -> bool:
