@@ -1,4 +1,5 @@
-"""Sessions for the snnx monorepo: `nox -s tests`, `nox -s lint`, `nox -s parity`, `nox -s demo`.
+"""Sessions for the snnx monorepo: `nox -s tests`, `nox -s lint`, `nox -s parity`, `nox -s demo`,
+`nox -s interop`.
 
 Every session installs the packages editable from this checkout, with torch
 pinned by constraints.txt (the CPU build 2.13.0 available on our machines).
@@ -15,13 +16,14 @@ CONSTRAINTS = ("-c", "constraints.txt")
 CORE = ("-e", "packages/snnx")
 TORCH_BACKEND = ("-e", "plugins/snnx-torch[demo]")
 TOY_PLUGIN = ("-e", "tests/plugins/snnx-toy")
+NIR = ("-e", "packages/snnx-nir[torch]")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every package's tests and the cross-package tests, in one environment."""
     session.install(*CONSTRAINTS, "torch==2.13.0")
-    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND, *TOY_PLUGIN, "pytest>=8")
+    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND, *TOY_PLUGIN, *NIR, "pytest>=8")
     session.run("snnx", "info")
     session.run("pytest", *session.posargs)
 
@@ -40,6 +42,24 @@ def parity(session: nox.Session) -> None:
     session.install(*CONSTRAINTS, "torch==2.13.0")
     session.install(*CONSTRAINTS, *CORE, "-e", "plugins/snnx-torch", "snntorch==1.0.0", "pytest>=8")
     session.run("pytest", "parity", *session.posargs)
+
+
+@nox.session
+def interop(session: nox.Session) -> None:
+    """NIR files written by snnx read by snnTorch 1.0 and Norse 1.1, and theirs read by snnx."""
+    session.install(*CONSTRAINTS, "torch==2.13.0")
+    session.install(
+        *CONSTRAINTS,
+        *CORE,
+        "-e",
+        "plugins/snnx-torch",
+        "-e",
+        "packages/snnx-nir[torch]",
+        "snntorch==1.0.0",
+        "norse==1.1.0",
+        "pytest>=8",
+    )
+    session.run("pytest", "interop", "-q", *session.posargs)
 
 
 @nox.session

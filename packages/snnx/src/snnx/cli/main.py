@@ -29,11 +29,18 @@ def build_parser(commands: dict[str, Command]) -> argparse.ArgumentParser:
     return parser
 
 
+ADD_ON_HINTS = {
+    "train": " (it comes with the torch backend: pip install 'snnx[torch]')",
+    "nir": " (it comes with the NIR add-on: pip install 'snnx[nir]')",
+}
+"""What to install for a subcommand that a known add-on provides."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = all_commands()
     if argv and not argv[0].startswith("-") and argv[0] not in commands:
-        hint = " (it comes with the torch backend: pip install 'snnx[torch]')" if argv[0] == "train" else ""
+        hint = ADD_ON_HINTS.get(argv[0], "")
         print(
             f"snnx: unknown command {argv[0]!r}{hint}; available: {', '.join(sorted(commands))}",
             file=sys.stderr,
