@@ -1,5 +1,5 @@
 """Sessions for the snnx monorepo: `nox -s tests`, `nox -s lint`, `nox -s parity`, `nox -s demo`,
-`nox -s interop`.
+`nox -s interop`, `nox -s gallery` (renders docs/spikeplot.md's images into docs/_static/gallery/).
 
 Every session installs the packages editable from this checkout, with torch
 pinned by constraints.txt (the CPU build 2.13.0 available on our machines).
@@ -17,13 +17,14 @@ CORE = ("-e", "packages/snnx")
 TORCH_BACKEND = ("-e", "plugins/snnx-torch[demo]")
 TOY_PLUGIN = ("-e", "tests/plugins/snnx-toy")
 NIR = ("-e", "packages/snnx-nir[torch]")
+SPIKEPLOT = ("-e", "packages/snnx-spikeplot")
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every package's tests and the cross-package tests, in one environment."""
     session.install(*CONSTRAINTS, "torch==2.13.0")
-    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND, *TOY_PLUGIN, *NIR, "pytest>=8")
+    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND, *TOY_PLUGIN, *NIR, *SPIKEPLOT, "pytest>=8")
     session.run("snnx", "info")
     session.run("pytest", *session.posargs)
 
@@ -86,3 +87,19 @@ def bench(session: nox.Session) -> None:
     peers = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
     session.install(*CONSTRAINTS, *CORE, "-e", "plugins/snnx-torch", *peers)
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def gallery(session: nox.Session) -> None:
+    """Every spikeplot figure from a small simulation, into docs/_static/gallery/ (or the folder given)."""
+    session.install(*CONSTRAINTS, "torch==2.13.0")
+    session.install(
+        *CONSTRAINTS,
+        *CORE,
+        "-e",
+        "plugins/snnx-torch",
+        "-e",
+        "packages/snnx-spikeplot",
+        "scikit-learn",
+    )
+    session.run("python", "packages/snnx-spikeplot/gallery.py", *session.posargs)
