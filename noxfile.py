@@ -18,13 +18,14 @@ TORCH_BACKEND = ("-e", "plugins/snnx-torch[demo]")
 TOY_PLUGIN = ("-e", "tests/plugins/snnx-toy")
 NIR = ("-e", "packages/snnx-nir[torch]")
 SPIKEPLOT = ("-e", "packages/snnx-spikeplot")
+IPU = ("-e", "plugins/snnx-ipu")  # poptorch is not installed: its tests run without it
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every package's tests and the cross-package tests, in one environment."""
     session.install(*CONSTRAINTS, "torch==2.13.0")
-    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND, *TOY_PLUGIN, *NIR, *SPIKEPLOT, "pytest>=8")
+    session.install(*CONSTRAINTS, *CORE, *TORCH_BACKEND, *TOY_PLUGIN, *NIR, *SPIKEPLOT, *IPU, "pytest>=8")
     session.run("snnx", "info")
     session.run("pytest", *session.posargs)
 
@@ -103,3 +104,33 @@ def gallery(session: nox.Session) -> None:
         "scikit-learn",
     )
     session.run("python", "packages/snnx-spikeplot/gallery.py", *session.posargs)
+
+
+@nox.session
+def ipu(session: nox.Session) -> None:
+    """The IPU backend end to end on the IPU Model, with the real poptorch (a machine with the Poplar SDK).
+
+    Not a default session: poptorch is not on PyPI. Source the SDK's enable.sh first
+    (it sets POPLAR_SDK_ENABLED); the session installs the SDK's poptorch wheel, which
+    brings the torch it needs, so torch is not pinned here (see docs/ipu.md). Without
+    poptorch the test skips and says so.
+    """
+    import glob
+    import os
+
+    sdk = os.environ.get("POPLAR_SDK_ENABLED")
+    wheels = sorted(glob.glob(os.path.join(sdk, "..", "poptorch-*.whl"))) if sdk else []
+    if wheels:
+        session.install(wheels[-1])
+    else:
+        session.warn("POPLAR_SDK_ENABLED is unset or holds no poptorch wheel: the IPU test will skip.")
+    # --no-deps: snnx-torch declares torch >= 2.2 for ordinary installs; keep poptorch's torch
+    session.install("--no-deps", *CORE, "-e", "plugins/snnx-torch", "-e", "plugins/snnx-ipu")
+    session.install("numpy>=1.24", "pluggy>=1.3", "tqdm>=4.60", "pytest>=8")
+    session.run(
+        "pytest",
+        "plugins/snnx-ipu/tests/test_end_to_end.py",
+        "-rs",
+        *session.posargs,
+        env={"POPTORCH_IPU_MODEL": "1"},
+    )

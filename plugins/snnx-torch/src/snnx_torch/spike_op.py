@@ -24,16 +24,15 @@ from typing import Any
 import torch
 
 from snnx.specs.surrogate import SURROGATE_SPECS, Surrogate
+from snnx_torch.compat import HAS_CUSTOM_OP
 from snnx_torch.ops import OPS
 
 
-@torch.library.custom_op("snnx::spike", mutates_args=())
-def spike(u: torch.Tensor, surrogate: str, params: Sequence[float]) -> torch.Tensor:
+def _spike(u: torch.Tensor, surrogate: str, params: Sequence[float]) -> torch.Tensor:
     """:math:`H(u)` in ``u``'s dtype; the gradient is that of the surrogate ``surrogate(*params)``."""
     return (u > 0).to(u.dtype)
 
 
-@spike.register_fake
 def _spike_fake(u: torch.Tensor, surrogate: str, params: Sequence[float]) -> torch.Tensor:
     return torch.empty_like(u)
 
@@ -49,7 +48,12 @@ def _backward(ctx: Any, grad_spikes: torch.Tensor) -> tuple[torch.Tensor, None, 
     return ctx.surrogate.gradient(OPS, u, grad_spikes), None, None
 
 
-spike.register_autograd(_backward, setup_context=_setup_context)
+spike = None
+"""The registered op, or ``None`` on torch without ``torch.library.custom_op`` (before 2.4)."""
+if HAS_CUSTOM_OP:
+    spike = torch.library.custom_op("snnx::spike", mutates_args=())(_spike)
+    spike.register_fake(_spike_fake)
+    spike.register_autograd(_backward, setup_context=_setup_context)
 
 
 @functools.lru_cache(maxsize=256)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import torch
 
 from snnx.specs.surrogate import Surrogate
+from snnx_torch.compat import is_compiling
 from snnx_torch.ops import OPS
 from snnx_torch.spike_op import op_arguments, spike
 
@@ -46,10 +47,11 @@ class SpikeFunction:
 
     def __init__(self, surrogate: Surrogate) -> None:
         self.surrogate = surrogate
-        self._op_arguments = op_arguments(surrogate)
+        # the custom op exists from torch 2.4; before that, compile traces SurrogateSpike as well
+        self._op_arguments = op_arguments(surrogate) if spike is not None else None
 
     def __call__(self, u: torch.Tensor) -> torch.Tensor:
-        if self._op_arguments is not None and torch.compiler.is_compiling():
+        if self._op_arguments is not None and is_compiling():
             return spike(u, *self._op_arguments)
         return SurrogateSpike.apply(u, self.surrogate)
 

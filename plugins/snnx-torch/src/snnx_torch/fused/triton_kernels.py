@@ -28,6 +28,7 @@ from types import ModuleType
 import torch
 from torch.autograd.function import once_differentiable
 
+from snnx_torch.compat import is_compiling
 from snnx_torch.fused.common import DerivativeFn, clamped, state_shape
 
 MECHANISM_CODES = {"subtract": 0, "zero": 1, "none": 2}
@@ -50,7 +51,7 @@ def triton_importable() -> bool:
 def use_triton(x: torch.Tensor) -> bool:
     """Whether the Triton kernels can run on ``x``: triton is installed and ``x`` is on CUDA
     (or the interpreter is asked for, which runs them on any device)."""
-    if torch.compiler.is_compiling():  # under torch.compile the pure-torch kernels trace cleanly
+    if is_compiling():  # under torch.compile the pure-torch kernels trace cleanly
         return False
     return triton_importable() and (x.is_cuda or interpreting())
 

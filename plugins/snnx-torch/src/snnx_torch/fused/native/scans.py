@@ -24,6 +24,7 @@ import math
 import torch
 from torch.autograd.function import once_differentiable
 
+from snnx_torch.compat import is_compiling
 from snnx_torch.fused import native
 from snnx_torch.fused.common import DerivativeFn, SurrogateDerivative, reduce_to, zero_derivative
 from snnx_torch.fused.scan import MembraneRule, factor_only_gradient, unless_zero
@@ -60,7 +61,7 @@ def surrogate_code(derivative: DerivativeFn) -> tuple[int, tuple[float, ...]] | 
 
 
 def _usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
-    if torch.compiler.is_compiling() or x_seq.device.type != "cpu" or x_seq.dtype not in _SUFFIX:
+    if is_compiling() or x_seq.device.type != "cpu" or x_seq.dtype not in _SUFFIX:
         return False
     if any(tensor.dtype != x_seq.dtype or tensor.device != x_seq.device for tensor in tensors):
         return False
