@@ -153,12 +153,13 @@ class use:  # noqa: N801 - reads as a verb: snnx.use("torch")
 
 def backend_for(obj: Any) -> Backend:
     """The backend whose arrays or models ``obj`` is (the selected one is asked first)."""
-    registry = _registry()
-    selected = current_selection().backend
-    ordered = sorted(registry.values(), key=lambda item: (item[1].name != selected, -item[1].priority))
-    for _, backend in ordered:
-        if backend.availability().available and backend.owns(obj):
-            return backend
+    owners = [backend for _, backend in _registry().values() if backend.owns(obj)]
+    usable = [backend for backend in owners if backend.availability().available]
+    if len(usable) > 1:  # only then does the selection decide (it is slower to resolve)
+        selected = current_selection().backend
+        usable.sort(key=lambda backend: (backend.name != selected, -backend.priority))
+    if usable:
+        return usable[0]
     raise TypeError(
         f"no available snnx backend handles objects of type {type(obj).__module__}."
         f"{type(obj).__qualname__}; pass an array or model of an installed backend "

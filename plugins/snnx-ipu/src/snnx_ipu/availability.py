@@ -7,8 +7,10 @@ kept as the reason the backend is unavailable.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
+import sys
 from types import ModuleType
 
 from snnx.backend import Availability
@@ -26,7 +28,23 @@ NO_IPU = f"no IPU attached; set {IPU_MODEL_ENV}=1 to use the IPU Model simulator
 
 
 def _import_poptorch() -> tuple[ModuleType | None, str | None]:
-    """``(poptorch, None)``, or ``(None, why it did not import)``."""
+    """``(poptorch, None)``, or ``(None, why it did not import)``.
+
+    A failed first import is remembered, so asking again (``snnx.run`` asks which backend owns
+    a model on every call) does not search the file system each time; a module placed in
+    ``sys.modules`` later is still seen.
+    """
+    if "poptorch" in sys.modules:
+        return _attempt_import()
+    return _first_import()
+
+
+@functools.cache
+def _first_import() -> tuple[ModuleType | None, str | None]:
+    return _attempt_import()
+
+
+def _attempt_import() -> tuple[ModuleType | None, str | None]:
     try:
         return importlib.import_module("poptorch"), None
     except Exception as error:  # missing, or a broken SDK install (wrong torch, missing libpopart...)
