@@ -190,14 +190,7 @@ def leaky_to_nir(
             "(IF for beta == 1, LIF otherwise); use beta slightly below 1 or split the layer."
         )
     tau = dt / (1.0 - beta)
-    return nir.LIF(
-        tau=tau,
-        r=tau / dt,
-        v_leak=np.zeros(shape),
-        v_threshold=threshold,
-        v_reset=np.zeros(shape),
-        metadata=meta,
-    )
+    return _lif(tau, tau / dt, threshold, meta)
 
 
 def lapicque_to_nir(
@@ -214,15 +207,14 @@ def lapicque_to_nir(
     stepped at :math:`\Delta t` = ``time_step``, which is written as the node's ``snnx_dt``.
     """
     r = per_neuron(R, shape)
-    tau = r * per_neuron(C, shape)
-    return nir.LIF(
-        tau=tau,
-        r=r,
-        v_leak=np.zeros(shape),
-        v_threshold=per_neuron(threshold, shape),
-        v_reset=np.zeros(shape),
-        metadata={**snnx_metadata(reset_mechanism, None, float(time_step)), META_NEURON: "Lapicque"},
-    )
+    meta = {**snnx_metadata(reset_mechanism, None, float(time_step)), META_NEURON: "Lapicque"}
+    return _lif(r * per_neuron(C, shape), r, per_neuron(threshold, shape), meta)
+
+
+def _lif(tau: np.ndarray, r: np.ndarray, threshold: np.ndarray, metadata: dict[str, Any]) -> nir.LIF:
+    """A ``LIF`` node without leak potential that resets to zero (all snnx writes)."""
+    zeros = np.zeros(tau.shape)
+    return nir.LIF(tau=tau, r=r, v_leak=zeros, v_threshold=threshold, v_reset=zeros, metadata=metadata)
 
 
 def synaptic_to_nir(

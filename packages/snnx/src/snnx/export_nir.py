@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-try:
-    import snnx_nir
-except ImportError as error:
-    raise ImportError(
-        f"snnx.export_nir needs the snnx-nir package ({error}); install it with: pip install snnx[nir]"
-    ) from error
+from snnx.addons import require_addon
+
+snnx_nir = require_addon("snnx_nir", "snnx.export_nir", "nir")
 
 export_to_nir = snnx_nir.export_to_nir
 

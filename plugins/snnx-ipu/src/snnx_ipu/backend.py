@@ -11,7 +11,6 @@ what poptorch traces.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -20,15 +19,19 @@ from snnx.backend import Availability, Backend
 from snnx.specs.neuron import NeuronSpec
 from snnx.specs.surrogate import Surrogate
 from snnx_ipu.availability import describe, ipu_availability
+from snnx_torch.backend import TorchBackend
 
 
-class IPUBackend(Backend):
-    """Realises specs as torch modules whose forward and gradient are plain, traceable operations."""
+class IPUBackend(TorchBackend):
+    """The torch backend with spikes from plain, traceable operations and the plain step loop.
+
+    Arrays, ops, ``owns``, ``to_numpy``, ``surrogate_gradient``, ``neurons_in`` and
+    ``generator`` are the torch backend's (importing it does not import torch).
+    """
 
     name = "ipu"
     priority = 50
     """Below torch (100): torch stays the default; ``snnx.use("ipu")`` selects this one."""
-    supports_gradients = True
 
     def availability(self) -> Availability:
         return ipu_availability()
@@ -36,26 +39,11 @@ class IPUBackend(Backend):
     def devices(self) -> list[str]:
         return ["ipu"]
 
-    @property
-    def ops(self):
-        from snnx_torch.ops import OPS
-
-        return OPS
-
-    def owns(self, obj: Any) -> bool:
-        torch = sys.modules.get("torch")  # an object can only be torch's if torch is imported
-        return torch is not None and isinstance(obj, (torch.Tensor, torch.nn.Module))
-
     def asarray(self, data: np.ndarray, dtype: str = "float32", device: str | None = None):
         """A host tensor (``device`` ``None`` or ``"ipu"``): poptorch moves it when a model runs."""
-        import torch
-
         if device not in (None, "ipu"):
             self.check_device(device)
-        return torch.tensor(np.asarray(data), dtype=getattr(torch, dtype))
-
-    def to_numpy(self, array) -> np.ndarray:
-        return array.detach().cpu().numpy()
+        return super().asarray(data, dtype)
 
     def neuron_class(self, spec: type[NeuronSpec]) -> type:
         from snnx_ipu.neurons import IPU_NEURON_CLASSES
@@ -67,20 +55,11 @@ class IPUBackend(Backend):
 
         return spike_fn(surrogate)
 
-    def surrogate_gradient(self, surrogate: Surrogate, u):
-        u = u.detach().clone().requires_grad_(True)
-        self.spike_function(surrogate)(u).sum().backward()
-        return u.grad
+    def run(self, net: Any, x_seq: Any) -> Any:
+        return Backend.run(self, net, x_seq)  # the step loop poptorch traces, no time folding
 
-    def neurons_in(self, model: Any):
-        from snnx_torch.neurons import SpikingNeuron
-
-        return [module for module in model.modules() if isinstance(module, SpikingNeuron)]
-
-    def generator(self, seed: int, like: Any = None):
-        import torch
-
-        return torch.Generator().manual_seed(seed)
+    def extension(self, name: str):
+        return None
 
     def notes(self) -> list[str]:
         return [describe()]
