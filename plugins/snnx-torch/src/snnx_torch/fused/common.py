@@ -23,6 +23,7 @@ and reset, each with its hand-written backward) are in :mod:`snnx_torch.fused.sc
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -56,10 +57,16 @@ def derivative_fn(spike: Callable[[torch.Tensor], torch.Tensor]) -> DerivativeFn
         return zero_derivative
     if not isinstance(spike, SpikeFunction):
         return None
-    surrogate = spike.surrogate
-    if surrogate.spec.stochastic or surrogate.spec.gradient is not None or surrogate.spec.derivative is None:
-        return None
-    return SurrogateDerivative(surrogate)
+    if spike not in _DERIVATIVES:  # one per spike function: kernels look it up on every call
+        surrogate = spike.surrogate
+        spec = surrogate.spec
+        reproducible = not spec.stochastic and spec.gradient is None and spec.derivative is not None
+        _DERIVATIVES[spike] = SurrogateDerivative(surrogate) if reproducible else None
+    return _DERIVATIVES[spike]
+
+
+_DERIVATIVES: weakref.WeakKeyDictionary[SpikeFunction, SurrogateDerivative | None]
+_DERIVATIVES = weakref.WeakKeyDictionary()
 
 
 class SurrogateDerivative:

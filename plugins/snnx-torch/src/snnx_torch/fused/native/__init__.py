@@ -115,15 +115,15 @@ def _build(compiler: str) -> Path:
 
 
 _POINTER, _INT64, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
-_SIGNATURES = {
-    "snnx_membrane_forward": [_POINTER] * 8 + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT],
+_SIGNATURES = {  # each ends with the thread count and the broadcast bits of the per-neuron inputs
+    "snnx_membrane_forward": [_POINTER] * 8 + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT, _INT],
     "snnx_membrane_backward": [_POINTER, _INT64, _INT64, _POINTER, _INT64, _INT64]  # incoming gradients
     + [_POINTER] * 7  # x, mem, pre, mem0, decay, theta, factor
     + [_INT, _POINTER]  # surrogate kind and parameters
     + [_POINTER] * 5  # gradients of x, mem0, decay, theta, factor
-    + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT],
-    "snnx_decay_forward": [_POINTER] * 4 + [_INT64, _INT64, _INT],
-    "snnx_decay_backward": [_POINTER, _INT64, _INT64] + [_POINTER] * 6 + [_INT64, _INT64, _INT],
+    + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT, _INT],
+    "snnx_decay_forward": [_POINTER] * 4 + [_INT64, _INT64, _INT, _INT],
+    "snnx_decay_backward": [_POINTER, _INT64, _INT64] + [_POINTER] * 6 + [_INT64, _INT64, _INT, _INT],
 }
 
 
@@ -133,6 +133,10 @@ def _declare(lib: ctypes.CDLL) -> ctypes.CDLL:
             function = getattr(lib, f"{name}_{suffix}")
             function.argtypes = arguments
             function.restype = None
+    for suffix in ("f32", "f64"):
+        function = getattr(lib, f"snnx_all_zero_{suffix}")
+        function.argtypes = [_POINTER, _INT64]
+        function.restype = _INT
     return lib
 
 

@@ -4,11 +4,14 @@
 // same order of operations (so the forward pass is bit-identical to the step loop), as
 // one loop over time per block of neurons instead of a handful of tensor operations per
 // step. Every array is contiguous: sequences are [T, M] (M neurons of one step, time
-// major), states and parameters [M]. Gradient inputs may instead be one broadcast value
-// (time and element strides 0). Without `record`, the membrane scan keeps only the last
-// step's potential and its backward pass recomputes the sequence from the input, a block
-// of neurons at a time in a per-thread buffer, instead of reading a saved [T, M] array. Work is split over `threads` OpenMP threads by neurons;
-// each thread walks time for CHUNK neurons at a time, whose states stay in cache.
+// major), states and parameters [M], or one value shared by every neuron (a bit of
+// `broadcast` says which, so a scalar parameter is never copied out per call). Gradient
+// inputs may instead be one broadcast value (time and element strides 0). Without
+// `record`, the membrane scan keeps only the last step's potential and its backward pass
+// recomputes the sequence from the input, a block of neurons at a time in a per-thread
+// buffer, instead of reading a saved [T, M] array. Work is split over `threads` OpenMP
+// threads by neurons; each thread walks time for CHUNK neurons at a time, whose states
+// stay in cache.
 //
 // Built by snnx_torch/fused/native/__init__.py with -O3 -ffp-contract=off (no fused
 // multiply-add, which would change rounding) and -fopenmp, and loaded through ctypes.
@@ -37,13 +40,17 @@ enum Surrogate {
   LEAKY_SPIKE_OPERATOR = 9,
 };
 
-// Runs body(begin, end) over [0, m) split into at most `threads` ranges of whole chunks.
-// OpenMP from the runtime torch has loaded (the soname is shared), so the threads are
-// torch's own intra-op threads: no second pool competing for the cores.
+// Runs body(begin, end) over [0, m) split into at most `threads` ranges of whole chunks, each with at
+// least MIN_WORK elements over the `steps` time steps: waking a thread costs more than a small pass (one
+// time step of a few thousand neurons) takes. OpenMP from the runtime torch has loaded (the soname is
+// shared), so the threads are torch's own intra-op threads: no second pool competing for the cores.
+constexpr int64_t MIN_WORK = int64_t{1} << 17;
+
 template <class Body>
-void parallel(int64_t m, int threads, Body body) {
+void parallel(int64_t steps, int64_t m, int threads, Body body) {
   const int64_t chunks = (m + CHUNK - 1) / CHUNK;
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(threads, chunks / 4));
+  const int64_t by_work = std::max<int64_t>(1, steps * m / MIN_WORK);
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>({int64_t{threads}, chunks / 4, by_work}));
   if (parts == 1) {
     body(0, m);
     return;
@@ -90,6 +97,23 @@ struct Rows {
   int64_t base;
   T* row(int64_t t, int64_t a) const { return data + t * step + a - base; }
 };
+
+// Which of the per-neuron inputs hold one value for every neuron instead of an [M] array.
+struct Broadcast {
+  bool initial;  // mem0 / state0
+  bool decay;
+  bool theta;
+  bool factor;
+  static Broadcast from_bits(int bits) { return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0}; }
+};
+
+// Neurons [a, a + n) of a per-neuron input: the array itself, or `buffer` filled with its single value.
+template <class T>
+const T* spread(const T* values, bool single, int64_t a, int64_t n, T* buffer) {
+  if (!single) return values + a;
+  std::fill(buffer, buffer + n, values[0]);
+  return buffer;
+}
 
 // A per-thread buffer of at least `size` elements, kept for the next call (no allocation per call).
 template <class T>
@@ -155,13 +179,16 @@ void slopes(int kind, const double* p, const T* __restrict__ v, const T* __restr
 // WRITE_SPIKES: false when recomputing for backward, which needs the potentials only.
 template <class T, int MECH, bool CORRECTS, bool ZERO_INPUT, bool WRITE_SPIKES = true>
 void membrane_forward(const T* __restrict__ x, int64_t m, const T* __restrict__ mem0, const T* __restrict__ decay,
-                      const T* __restrict__ theta, const T* __restrict__ factor, Rows<T> spk, Rows<T> mem,
-                      Rows<T> pre, int64_t steps, int64_t begin, int64_t end) {
-  T prev[CHUNK];
+                      const T* __restrict__ theta, const T* __restrict__ factor, Broadcast single, Rows<T> spk,
+                      Rows<T> mem, Rows<T> pre, int64_t steps, int64_t begin, int64_t end) {
+  T prev[CHUNK], c_values[CHUNK], th_values[CHUNK], g_values[CHUNK];
   for (int64_t a = begin; a < end; a += CHUNK) {
     const int64_t n = std::min(CHUNK, end - a);
-    for (int64_t j = 0; j < n; ++j) prev[j] = mem0[a + j];
-    const T *c = decay + a, *th = theta + a, *g = factor + a;
+    const T* initial = spread(mem0, single.initial, a, n, prev);
+    if (initial != prev) std::copy(initial, initial + n, prev);
+    const T* c = spread(decay, single.decay, a, n, c_values);
+    const T* th = spread(theta, single.theta, a, n, th_values);
+    const T* g = spread(factor, single.factor, a, n, g_values);
     for (int64_t t = 0; t < steps; ++t) {
       const T* __restrict__ xt = x + t * m + a;
       T* __restrict__ st = spk.row(t, a);
@@ -223,6 +250,7 @@ struct MembraneSaved {
   const T* decay;
   const T* theta;
   const T* factor;
+  Broadcast single;
   bool record;
 };
 
@@ -230,6 +258,7 @@ template <class T, int MECH, bool CORRECTS, bool ZERO_INPUT, bool PARAMS>
 void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> saved, int kind, const double* params,
                        MembraneGrads<T> out, int64_t steps, int64_t m, int64_t begin, int64_t end) {
   T carry[CHUNK], slope[CHUNK], delta[CHUNK], spk_scratch[CHUNK], mem_scratch[CHUNK];
+  T m0_values[CHUNK], c_values[CHUNK], th_values[CHUNK], g_values[CHUNK];
   double sum_decay[CHUNK], sum_theta[CHUNK], sum_factor[CHUNK];
   const bool needs_slope = kind != NO_GRADIENT && (grad_spk.values != nullptr || CORRECTS);
   // recomputing: blocks small enough that their [T, width] sequences stay in cache
@@ -244,13 +273,17 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
       mem = Rows<T>{buffer, n, a};
       pre = CORRECTS ? Rows<T>{buffer + steps * n, n, a} : mem;
       membrane_forward<T, MECH, CORRECTS, ZERO_INPUT, false>(saved.x, m, saved.mem0, saved.decay, saved.theta,
-                                                             saved.factor, mem, mem, pre, steps, a, a + n);
+                                                             saved.factor, saved.single, mem, mem, pre, steps, a,
+                                                             a + n);
     }
     for (int64_t j = 0; j < n; ++j) carry[j] = slope[j] = sum_decay[j] = sum_theta[j] = sum_factor[j] = 0;
-    const T *c = saved.decay + a, *th = saved.theta + a, *g = saved.factor + a;
+    const T* m0 = spread(saved.mem0, saved.single.initial, a, n, m0_values);
+    const T* c = spread(saved.decay, saved.single.decay, a, n, c_values);
+    const T* th = spread(saved.theta, saved.single.theta, a, n, th_values);
+    const T* g = spread(saved.factor, saved.single.factor, a, n, g_values);
     for (int64_t t = steps - 1; t >= 0; --t) {
       const T* __restrict__ v = pre.row(t, a);
-      const T* __restrict__ p = t > 0 ? mem.row(t - 1, a) : saved.mem0 + a;
+      const T* __restrict__ p = t > 0 ? mem.row(t - 1, a) : m0;
       const T* __restrict__ gs = grad_row(grad_spk, t, steps, a, n, spk_scratch);
       const T* __restrict__ gm = grad_row(grad_mem, t, steps, a, n, mem_scratch);
       if (needs_slope) slopes<T>(kind, params, v, th, slope, n);
@@ -293,34 +326,42 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
 
 template <class T>
 void decay_forward(const T* __restrict__ x, const T* __restrict__ state0, const T* __restrict__ decay,
-                   T* __restrict__ out, int64_t steps, int64_t m, int64_t begin, int64_t end) {
-  for (int64_t i = begin; i < end; ++i) {
-    const T o = state0[i] * decay[i];
-    out[i] = o + x[i];
-  }
-  for (int64_t t = 1; t < steps; ++t) {
-    const T* prev = out + (t - 1) * m;
-    T* now = out + t * m;
-    const T* xt = x + t * m;
-    for (int64_t i = begin; i < end; ++i) {
-      const T o = prev[i] * decay[i];
-      now[i] = o + xt[i];
+                   Broadcast single, T* __restrict__ out, int64_t steps, int64_t m, int64_t begin, int64_t end) {
+  T s_values[CHUNK], c_values[CHUNK];
+  for (int64_t a = begin; a < end; a += CHUNK) {
+    const int64_t n = std::min(CHUNK, end - a);
+    const T* s = spread(state0, single.initial, a, n, s_values);
+    const T* c = spread(decay, single.decay, a, n, c_values);
+    for (int64_t j = 0; j < n; ++j) {
+      const T o = s[j] * c[j];
+      out[a + j] = o + x[a + j];
+    }
+    for (int64_t t = 1; t < steps; ++t) {
+      const T* __restrict__ prev = out + (t - 1) * m + a;
+      T* __restrict__ now = out + t * m + a;
+      const T* __restrict__ xt = x + t * m + a;
+      for (int64_t j = 0; j < n; ++j) {
+        const T o = prev[j] * c[j];
+        now[j] = o + xt[j];
+      }
     }
   }
 }
 
 template <class T>
 void decay_backward(Grad<T> grad_out, const T* __restrict__ out, const T* __restrict__ state0,
-                    const T* __restrict__ decay, T* __restrict__ grad_x, T* __restrict__ grad_state0,
-                    T* __restrict__ grad_decay, int64_t steps, int64_t m, int64_t begin, int64_t end) {
-  T carry[CHUNK], eps[CHUNK], scratch[CHUNK];
+                    const T* __restrict__ decay, Broadcast single, T* __restrict__ grad_x,
+                    T* __restrict__ grad_state0, T* __restrict__ grad_decay, int64_t steps, int64_t m, int64_t begin,
+                    int64_t end) {
+  T carry[CHUNK], eps[CHUNK], scratch[CHUNK], s_values[CHUNK], c_values[CHUNK];
   double sum_decay[CHUNK];
   for (int64_t a = begin; a < end; a += CHUNK) {
     const int64_t n = std::min(CHUNK, end - a);
     for (int64_t j = 0; j < n; ++j) carry[j] = sum_decay[j] = 0;
-    const T* c = decay + a;
+    const T* s = spread(state0, single.initial, a, n, s_values);
+    const T* c = spread(decay, single.decay, a, n, c_values);
     for (int64_t t = steps - 1; t >= 0; --t) {
-      const T* __restrict__ previous = t > 0 ? out + (t - 1) * m + a : state0 + a;
+      const T* __restrict__ previous = t > 0 ? out + (t - 1) * m + a : s;
       const T* __restrict__ go = grad_row(grad_out, t, steps, a, n, scratch);
       for (int64_t j = 0; j < n; ++j) {
         const T e = go[j] + carry[j];  // dL/dI[t]
@@ -344,11 +385,13 @@ struct MembraneOptions {
 };
 
 template <class T, int MECH>
-void forward_for(const T* x, const T* mem0, const T* decay, const T* theta, const T* factor, Rows<T> spk,
-                 Rows<T> mem, Rows<T> pre, int64_t steps, int64_t m, MembraneOptions options, int threads) {
-  parallel(m, threads, [=](int64_t begin, int64_t end) {
+void forward_for(const T* x, const T* mem0, const T* decay, const T* theta, const T* factor, Broadcast single,
+                 Rows<T> spk, Rows<T> mem, Rows<T> pre, int64_t steps, int64_t m, MembraneOptions options,
+                 int threads) {
+  parallel(steps, m, threads, [=](int64_t begin, int64_t end) {
 #define SNNX_FORWARD(CORRECTS, ZERO_INPUT) \
-  membrane_forward<T, MECH, CORRECTS, ZERO_INPUT>(x, m, mem0, decay, theta, factor, spk, mem, pre, steps, begin, end)
+  membrane_forward<T, MECH, CORRECTS, ZERO_INPUT>(x, m, mem0, decay, theta, factor, single, spk, mem, pre, steps, \
+                                                  begin, end)
     if constexpr (MECH == ZERO) {
       if (options.zero_input) {
         options.corrects ? SNNX_FORWARD(true, true) : SNNX_FORWARD(false, true);
@@ -378,7 +421,7 @@ void backward_with(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> saved, i
 template <class T, int MECH>
 void backward_for(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> saved, int kind, const double* params,
                   MembraneGrads<T> out, int64_t steps, int64_t m, MembraneOptions options, int threads) {
-  parallel(m, threads, [=](int64_t begin, int64_t end) {
+  parallel(steps, m, threads, [=](int64_t begin, int64_t end) {
     if constexpr (MECH == ZERO) {
       if (options.zero_input) {
         return backward_with<T, MECH, true>(grad_spk, grad_mem, saved, kind, params, out, steps, m,
@@ -391,20 +434,20 @@ void backward_for(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> saved, in
 }
 
 template <class T>
-void membrane_forward_entry(const T* x, const T* mem0, const T* decay, const T* theta, const T* factor, T* spk,
-                            T* mem, T* pre, int64_t steps, int64_t m, MembraneOptions options, bool record,
-                            int threads) {
+void membrane_forward_entry(const T* x, const T* mem0, const T* decay, const T* theta, const T* factor,
+                            Broadcast single, T* spk, T* mem, T* pre, int64_t steps, int64_t m,
+                            MembraneOptions options, bool record, int threads) {
   // without `record`, mem and pre are [M] arrays that end up holding the last step
   const Rows<T> spk_rows{spk, m, 0}, mem_rows{mem, record ? m : 0, 0}, pre_rows{pre, record ? m : 0, 0};
   switch (options.mechanism) {
     case SUBTRACT:
-      return forward_for<T, SUBTRACT>(x, mem0, decay, theta, factor, spk_rows, mem_rows, pre_rows, steps, m,
+      return forward_for<T, SUBTRACT>(x, mem0, decay, theta, factor, single, spk_rows, mem_rows, pre_rows, steps, m,
                                       options, threads);
     case ZERO:
-      return forward_for<T, ZERO>(x, mem0, decay, theta, factor, spk_rows, mem_rows, pre_rows, steps, m, options,
+      return forward_for<T, ZERO>(x, mem0, decay, theta, factor, single, spk_rows, mem_rows, pre_rows, steps, m, options,
                                   threads);
     default:
-      return forward_for<T, NONE>(x, mem0, decay, theta, factor, spk_rows, mem_rows, pre_rows, steps, m, options,
+      return forward_for<T, NONE>(x, mem0, decay, theta, factor, single, spk_rows, mem_rows, pre_rows, steps, m, options,
                                   threads);
   }
 }
@@ -430,36 +473,45 @@ void membrane_backward_entry(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T
   extern "C" void snnx_membrane_forward_##SUFFIX(const T* x, const T* mem0, const T* decay, const T* theta,     \
                                                  const T* factor, T* spk, T* mem, T* pre, int64_t steps,        \
                                                  int64_t m, int mechanism, int corrects, int zero_input,       \
-                                                 int record, int threads) {                                    \
-    membrane_forward_entry<T>(x, mem0, decay, theta, factor, spk, mem, pre, steps, m,                          \
-                              MembraneOptions{mechanism, corrects != 0, zero_input != 0}, record != 0, threads); \
+                                                 int record, int threads, int broadcast) {                     \
+    membrane_forward_entry<T>(x, mem0, decay, theta, factor, Broadcast::from_bits(broadcast), spk, mem, pre,   \
+                              steps, m, MembraneOptions{mechanism, corrects != 0, zero_input != 0},            \
+                              record != 0, threads);                                                           \
   }                                                                                                            \
   extern "C" void snnx_membrane_backward_##SUFFIX(                                                             \
       const T* grad_spk, int64_t spk_time_stride, int64_t spk_element_stride, const T* grad_mem,               \
       int64_t mem_time_stride, int64_t mem_element_stride, const T* x, const T* mem, const T* pre,             \
       const T* mem0, const T* decay, const T* theta, const T* factor, int kind, const double* params,          \
       T* grad_x, T* grad_mem0, T* grad_decay, T* grad_theta, T* grad_factor, int64_t steps, int64_t m,         \
-      int mechanism, int corrects, int zero_input, int record, int threads) {                                  \
-    membrane_backward_entry<T>(Grad<T>{grad_spk, spk_time_stride, spk_element_stride, false},                  \
-                               Grad<T>{grad_mem, mem_time_stride, mem_element_stride, record == 0},            \
-                               MembraneSaved<T>{x, mem, pre, mem0, decay, theta, factor, record != 0}, kind,   \
-                               params, MembraneGrads<T>{grad_x, grad_mem0, grad_decay, grad_theta, grad_factor}, \
-                               steps, m, MembraneOptions{mechanism, corrects != 0, zero_input != 0}, threads);  \
+      int mechanism, int corrects, int zero_input, int record, int threads, int broadcast) {                   \
+    membrane_backward_entry<T>(                                                                                \
+        Grad<T>{grad_spk, spk_time_stride, spk_element_stride, false},                                         \
+        Grad<T>{grad_mem, mem_time_stride, mem_element_stride, record == 0},                                   \
+        MembraneSaved<T>{x, mem, pre, mem0, decay, theta, factor, Broadcast::from_bits(broadcast), record != 0}, \
+        kind, params, MembraneGrads<T>{grad_x, grad_mem0, grad_decay, grad_theta, grad_factor}, steps, m,      \
+        MembraneOptions{mechanism, corrects != 0, zero_input != 0}, threads);                                  \
   }                                                                                                            \
   extern "C" void snnx_decay_forward_##SUFFIX(const T* x, const T* state0, const T* decay, T* out,              \
-                                              int64_t steps, int64_t m, int threads) {                          \
-    parallel(m, threads, [=](int64_t begin, int64_t end) {                                                     \
-      decay_forward<T>(x, state0, decay, out, steps, m, begin, end);                                           \
+                                              int64_t steps, int64_t m, int threads, int broadcast) {           \
+    parallel(steps, m, threads, [=](int64_t begin, int64_t end) {                                                     \
+      decay_forward<T>(x, state0, decay, Broadcast::from_bits(broadcast), out, steps, m, begin, end);          \
     });                                                                                                        \
   }                                                                                                            \
   extern "C" void snnx_decay_backward_##SUFFIX(const T* grad_out, int64_t time_stride, int64_t element_stride,   \
                                                const T* out, const T* state0, const T* decay, T* grad_x,        \
                                                T* grad_state0, T* grad_decay, int64_t steps, int64_t m,         \
-                                               int threads) {                                                  \
-    parallel(m, threads, [=](int64_t begin, int64_t end) {                                                     \
-      decay_backward<T>(Grad<T>{grad_out, time_stride, element_stride, false}, out, state0, decay, grad_x,     \
-                        grad_state0, grad_decay, steps, m, begin, end);                                        \
+                                               int threads, int broadcast) {                                   \
+    parallel(steps, m, threads, [=](int64_t begin, int64_t end) {                                                     \
+      decay_backward<T>(Grad<T>{grad_out, time_stride, element_stride, false}, out, state0, decay,             \
+                        Broadcast::from_bits(broadcast), grad_x, grad_state0, grad_decay, steps, m, begin,     \
+                        end);                                                                                  \
     });                                                                                                        \
+  }                                                                                                            \
+  extern "C" int snnx_all_zero_##SUFFIX(const T* values, int64_t n) {                                          \
+    for (int64_t i = 0; i < n; ++i) {                                                                          \
+      if (values[i] != T(0)) return 0;                                                                         \
+    }                                                                                                          \
+    return 1;                                                                                                  \
   }
 
 SNNX_SCAN_ENTRY_POINTS(float, f32)

@@ -27,7 +27,7 @@ from torch.autograd.function import once_differentiable
 from snnx_torch.compat import is_compiling
 from snnx_torch.fused import native
 from snnx_torch.fused.common import DerivativeFn, SurrogateDerivative, reduce_to, zero_derivative
-from snnx_torch.fused.scan import MembraneRule, factor_only_gradient, unless_zero
+from snnx_torch.fused.scan import MembraneRule, factor_only_gradient
 from snnx_torch.spike_op import op_arguments
 
 MECHANISMS = {"subtract": 0, "zero": 1, "none": 2}
@@ -53,11 +53,11 @@ def surrogate_code(derivative: DerivativeFn) -> tuple[int, tuple[float, ...]] | 
         return 0, ()
     if not isinstance(derivative, SurrogateDerivative):
         return None
-    arguments = op_arguments(derivative.surrogate)
-    if arguments is None or arguments[0] not in SURROGATE_KINDS:
-        return None
-    name, params = arguments
-    return SURROGATE_KINDS[name], tuple(params)
+    if not hasattr(derivative, "scan_code"):  # worked out once per spike function
+        arguments = op_arguments(derivative.surrogate)
+        known = arguments is not None and arguments[0] in SURROGATE_KINDS
+        derivative.scan_code = (SURROGATE_KINDS[arguments[0]], tuple(arguments[1])) if known else None
+    return derivative.scan_code
 
 
 def _usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
@@ -88,9 +88,32 @@ def decay_usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool
     return _usable(x_seq, tensors)
 
 
-def _flat(tensor: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-    """``tensor`` broadcast to ``shape`` as a contiguous array (a view when it already is one)."""
-    return tensor.expand(shape).contiguous()
+def _per_neuron(tensors: tuple[torch.Tensor, ...], shape: torch.Size) -> tuple[list[torch.Tensor], int]:
+    """Per-neuron inputs as ``scan.cpp`` reads them, and its ``broadcast`` bits.
+
+    A single value is passed as it is, with bit ``i`` set for ``tensors[i]``; anything
+    else as a contiguous array broadcast to ``shape`` (a view when it already is one).
+    """
+    arrays, bits = [], 0
+    for index, tensor in enumerate(tensors):
+        if tensor.numel() == 1:
+            arrays.append(tensor)
+            bits |= 1 << index
+        else:
+            arrays.append(tensor.expand(shape).contiguous())
+    return arrays, bits
+
+
+def unless_zero(state: torch.Tensor) -> torch.Tensor | None:
+    """``state``, or ``None`` when it is all zeros (a fresh neuron; backward rebuilds it, saving memory).
+
+    The same test as :func:`snnx_torch.fused.scan.unless_zero`, in a compiled loop: ``Tensor.any``
+    costs tens of microseconds even on a small state, which one-step calls would pay every step.
+    """
+    if not state.is_contiguous():
+        return state if bool(state.any()) else None
+    all_zero = _function("snnx_all_zero", state.dtype)(state.data_ptr(), state.numel())
+    return None if all_zero else state
 
 
 def _pointer(tensor: torch.Tensor | None) -> int | None:
@@ -180,7 +203,7 @@ class NativeMembraneScan(torch.autograd.Function):
             x_seq, mem_seq, pre_seq = None, first, first if second is None else second
         else:
             x_seq, mem_seq, pre_seq = first, None, None
-        flat = [_flat(tensor, shape) for tensor in (mem0, decay, threshold, factor)]
+        flat, broadcast = _per_neuron((mem0, decay, threshold, factor), shape)
         _function("snnx_membrane_backward", first.dtype)(
             _pointer(spk_values),
             spk_time,
@@ -203,6 +226,7 @@ class NativeMembraneScan(torch.autograd.Function):
             int(rule.zero_input),
             int(ctx.record),
             _threads(),
+            broadcast,
         )
         targets = (ctx.mem0_shape, decay.shape, threshold.shape, factor.shape)
         grad_mem0, grad_decay, grad_theta, grad_factor = (
@@ -222,7 +246,7 @@ def _membrane_forward(
 ) -> None:
     """Run ``scan.cpp``'s forward loop into the given outputs (``params``: mem0, decay, threshold, factor)."""
     shape = x_seq.shape[1:]
-    flat = [_flat(tensor, shape) for tensor in params]
+    flat, broadcast = _per_neuron(params, shape)
     _function("snnx_membrane_forward", x_seq.dtype)(
         x_seq.data_ptr(),
         *(tensor.data_ptr() for tensor in flat),
@@ -236,6 +260,7 @@ def _membrane_forward(
         int(rule.zero_input),
         int(record),
         _threads(),
+        broadcast,
     )
 
 
@@ -248,9 +273,15 @@ class NativeDecayScan(torch.autograd.Function):
         steps, m = x_seq.shape[0], math.prod(shape)
         x_seq = x_seq.contiguous()
         out = x_seq.new_empty(x_seq.shape)
-        flat = [_flat(tensor, shape) for tensor in (state0, decay)]
+        flat, broadcast = _per_neuron((state0, decay), shape)
         _function("snnx_decay_forward", x_seq.dtype)(
-            x_seq.data_ptr(), *(tensor.data_ptr() for tensor in flat), out.data_ptr(), steps, m, _threads()
+            x_seq.data_ptr(),
+            *(tensor.data_ptr() for tensor in flat),
+            out.data_ptr(),
+            steps,
+            m,
+            _threads(),
+            broadcast,
         )
         ctx.save_for_backward(unless_zero(state0), out, decay)
         ctx.state0_shape = state0.shape
@@ -268,7 +299,7 @@ class NativeDecayScan(torch.autograd.Function):
         grad_state0 = out.new_empty(shape) if needs[1] else None
         grad_decay = out.new_empty(shape) if needs[2] else None
         values, time_stride, element_stride = _gradient_input(grad_out)
-        flat = [_flat(tensor, shape) for tensor in (state0, decay)]
+        flat, broadcast = _per_neuron((state0, decay), shape)
         _function("snnx_decay_backward", out.dtype)(
             values.data_ptr(),
             time_stride,
@@ -281,6 +312,7 @@ class NativeDecayScan(torch.autograd.Function):
             steps,
             m,
             _threads(),
+            broadcast,
         )
         return (
             grad_x,
