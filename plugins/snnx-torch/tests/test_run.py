@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,7 @@ from torch import nn
 
 import snnx
 from snnx import surrogate
+from snnx_torch import running
 
 T, B = 9, 3
 
@@ -193,3 +196,70 @@ def test_run_on_the_numpy_reference_backend_is_the_step_loop():
     steps = [lif(step) for step in x]
     np.testing.assert_array_equal(spk, np.stack([s for s, _ in steps]))
     np.testing.assert_allclose(mem, np.stack([m for _, m in steps]))
+
+
+def _chunk_steps(net, x_seq):
+    return running._CHUNK_STEPS[net][(tuple(x_seq.shape[1:]), x_seq.dtype, x_seq.device)]
+
+
+@pytest.mark.parametrize("name", ["Leaky", "Synaptic", "RLeaky", "Alpha", "SLSTM"])
+def test_run_in_time_chunks_equals_the_step_loop(name, monkeypatch):
+    """A network whose folded activations exceed the budget runs in chunks of steps from its second call."""
+    torch.manual_seed(7)
+    net = NETWORKS[name]()
+    x = torch.rand(T, B, 6)
+    monkeypatch.setattr(running, "CHUNK_BYTES", 2 * B * 6 * 4)  # two steps of the widest activation
+    snnx.run(net, x)  # the first call folds every step and measures the activations
+    assert _chunk_steps(net, x) == 2
+    calls = []
+    monkeypatch.setattr(running, "_through", _counting(running._through, calls))
+    assert_same_run(net, x)
+    assert calls.count("Sequential") == math.ceil(T / 2)  # 9 steps: chunks of 2, 2, 2, 2, 1
+
+
+def _counting(through, calls):
+    def counted(layer, h, peak):
+        calls.append(type(layer).__name__)
+        return through(layer, h, peak)
+
+    return counted
+
+
+def test_run_of_a_convolutional_network_in_chunks_keeps_its_state_across_chunks(monkeypatch):
+    torch.manual_seed(8)
+    net = nn.Sequential(
+        nn.Conv2d(1, 4, 3),
+        nn.MaxPool2d(2),
+        _hidden(snnx.Leaky, beta=0.9, threshold=0.5),
+        nn.Flatten(),
+        nn.Linear(4 * 3 * 3, 3),
+        _hidden(snnx.Leaky, beta=0.9, output=True),
+    )
+    x = torch.rand(T, B, 1, 8, 8) * 2
+    monkeypatch.setattr(running, "CHUNK_BYTES", 3 * B * 4 * 6 * 6 * 4)
+    snnx.run(net, x)
+    assert _chunk_steps(net, x) == 3
+    assert_same_run(net, x)
+
+
+def test_small_networks_fold_every_step_at_once():
+    net = NETWORKS["Leaky"]()
+    x = torch.rand(T, B, 6)
+    snnx.run(net, x)
+    assert _chunk_steps(net, x) >= T
+
+
+def test_batchnorm_in_training_and_sequence_neurons_are_never_chunked(monkeypatch):
+    monkeypatch.setattr(running, "CHUNK_BYTES", 1)
+    training = nn.Sequential(nn.Linear(6, 5), nn.BatchNorm1d(5), _hidden(snnx.Leaky, beta=0.8))
+    assert not running.chunkable(training)
+    assert running.chunkable(training.eval())
+    assert not running.chunkable(nn.Sequential(nn.Linear(6, 4), snnx.StateLeaky(beta=0.8, channels=4)))
+    net = nn.Sequential(nn.Linear(6, 4), snnx.StateLeaky(beta=0.8, channels=4))
+    x = torch.rand(T, B, 6)
+    snnx.run(net, x)
+    calls = []
+    monkeypatch.setattr(running, "_through", _counting(running._through, calls))
+    spk, _ = snnx.run(net, x)
+    assert calls.count("Sequential") == 1
+    torch.testing.assert_close(spk, net[1](net[0](x))[0])

@@ -16,10 +16,22 @@ differently from the step loop, and are documented as such: ``Dropout`` draws it
 mask for all steps in one call (the same distribution, other random numbers), and
 ``BatchNorm`` in training mode takes its statistics over all ``T * B`` samples
 instead of each step's ``B`` (identical in eval mode).
+
+**Time chunks.** Folding all ``T`` steps can make an activation too large to stay
+in cache, and on a CPU every fresh buffer of tens of megabytes is paged in again
+on each call (a conv net's first feature map: ``T * B * C * H * W`` floats). Each
+call records the largest activation per time step; when that times ``T`` exceeds
+:data:`CHUNK_BYTES`, later calls with the same network and step shape run the whole
+network on chunks of consecutive steps, the neurons carrying their state from
+one chunk to the next, and concatenate the outputs over time. The values are
+those of the step loop either way (up to rounding in the layers' batched sums).
+Networks with a whole-sequence neuron or a ``BatchNorm`` in training mode (whose
+statistics would then cover one chunk) are never chunked.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -100,17 +112,55 @@ def foldable(layer: nn.Module) -> bool:
     return False
 
 
+CHUNK_BYTES = 16 * 2**20
+"""The most bytes one folded activation may take before :func:`run_sequence` folds time in chunks."""
+
+_CHUNK_STEPS: weakref.WeakKeyDictionary[nn.Module, dict[tuple[Any, ...], int]] = weakref.WeakKeyDictionary()
+"""Per network and step shape: how many steps one chunk holds (see the module notes)."""
+
+
 def run_sequence(net: nn.Module, x_seq: torch.Tensor) -> Any:
     """``net`` over all steps of ``x_seq``: the step outputs stacked over time."""
-    if isinstance(net, (SpikingNeuron, nn.Sequential)):
-        return _through(net, x_seq)
-    return _step_by_step(net, x_seq)
+    if not isinstance(net, (SpikingNeuron, nn.Sequential)):
+        return _step_by_step(net, x_seq)
+    steps = x_seq.shape[0]
+    key = (tuple(x_seq.shape[1:]), x_seq.dtype, x_seq.device)
+    chunk = _CHUNK_STEPS.get(net, {}).get(key, steps)
+    if chunk >= steps or not chunkable(net):
+        peak = _Peak()
+        out = _through(net, x_seq, peak)
+        _CHUNK_STEPS.setdefault(net, {})[key] = max(1, CHUNK_BYTES // max(1, peak.bytes_per_step))
+        return out
+    outputs = [_through(net, x_seq[start : start + chunk], None) for start in range(0, steps, chunk)]
+    if isinstance(outputs[0], tuple):
+        return tuple(torch.cat(seq) for seq in zip(*outputs))
+    return torch.cat(outputs)
 
 
-def _through(layer: nn.Module, h: Any) -> Any:
+def chunkable(net: nn.Module) -> bool:
+    """Whether ``net`` gives the same results run on chunks of steps as on the whole sequence."""
+    for module in net.modules():
+        if isinstance(module, SequenceNeuron):
+            return False
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.training:
+            return False
+    return True
+
+
+class _Peak:
+    """The largest activation per time step that one run through the network made, in bytes."""
+
+    def __init__(self) -> None:
+        self.bytes_per_step = 0
+
+    def saw(self, bytes_per_step: int) -> None:
+        self.bytes_per_step = max(self.bytes_per_step, bytes_per_step)
+
+
+def _through(layer: nn.Module, h: Any, peak: _Peak | None) -> Any:
     if isinstance(layer, nn.Sequential):
         for child in layer:
-            h = _through(child, h)
+            h = _through(child, h, peak)
         return h
     if isinstance(layer, SpikingNeuron):
         config = layer.step_config()
@@ -122,6 +172,8 @@ def _through(layer: nn.Module, h: Any) -> Any:
     if isinstance(h, torch.Tensor) and foldable(layer):
         steps, batch = h.shape[:2]
         out = layer(h.reshape(steps * batch, *h.shape[2:]))
+        if peak is not None:
+            peak.saw(out.nbytes // steps)
         return out.reshape(steps, batch, *out.shape[1:])
     return _step_by_step(layer, h)
 
