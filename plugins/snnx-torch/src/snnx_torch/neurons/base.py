@@ -117,8 +117,26 @@ class SpikingNeuron(nn.Module):
             params[name] = getattr(self.get_submodule(owner) if owner else self, attribute)
         return params
 
-    def _advance(self, x: torch.Tensor, passed: tuple[Any, ...]):
-        """Run one spec step from the stored (or ``passed``) states and store the result."""
+    def fast_step(
+        self,
+        x: torch.Tensor,
+        states: tuple[torch.Tensor, ...],
+        params: dict[str, torch.Tensor],
+        config: dict[str, Any],
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None:
+        """``(spk, new_states)`` of one step computed as one autograd node, or ``None``.
+
+        A neuron with such a path (``Leaky``) overrides this; it must give the
+        spec's step bit for bit, with the same gradients. ``None`` runs the spec's
+        tensor operations.
+        """
+        return None
+
+    def _advance(self, x: torch.Tensor, passed: tuple[Any, ...], fast: bool = True):
+        """Run one spec step from the stored (or ``passed``) states and store the result.
+
+        ``fast=False`` always runs the spec's tensor operations (see :meth:`fast_step`).
+        """
         spec, name = self.spec, self.spec.name
         check_input(name, x)
         config = self.step_config()
@@ -135,7 +153,8 @@ class SpikingNeuron(nn.Module):
             for state_name, given in zip(spec.states, passed)
         )
         params = in_dtype_of(OPS, self.step_params(), x)
-        spk, new_states = spec.step(OPS, x, states, params, config, self._spike)
+        result = self.fast_step(x, states, params, config) if fast else None
+        spk, new_states = spec.step(OPS, x, states, params, config, self._spike) if result is None else result
         for state_name, value in zip(spec.states, new_states):
             setattr(self, state_name, value)
         return spec.outputs(spk, new_states, config)
@@ -185,10 +204,10 @@ class SpikingNeuron(nn.Module):
         return (spk_seq, *(state_seqs if record_states else (values[-1] for values in state_seqs)))
 
     def _step_loop(self, x_seq: torch.Tensor, passed: tuple[Any, ...]) -> tuple[torch.Tensor, ...]:
-        """:meth:`forward_sequence` by calling the spec's step once per time step."""
+        """:meth:`forward_sequence` by the spec's tensor operations, once per time step."""
         spikes, states = [], []
         for step, x in enumerate(x_seq):
-            result = self._advance(x, passed if step == 0 else ())
+            result = self._advance(x, passed if step == 0 else (), fast=False)
             spikes.append(result[0] if isinstance(result, tuple) else result)
             states.append(tuple(getattr(self, name) for name in self.spec.states))
         return (torch.stack(spikes), *(torch.stack(seq) for seq in zip(*states)))

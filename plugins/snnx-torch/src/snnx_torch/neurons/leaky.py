@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from snnx.specs.leaky import LeakySpec
+from snnx_torch.fused.leaky_step import leaky_step
 from snnx_torch.neurons.base import SpikingNeuron
 
 
@@ -22,3 +25,14 @@ class Leaky(SpikingNeuron):
 
     def forward(self, input_: torch.Tensor, mem: torch.Tensor | None = None):
         return self._advance(input_, (mem,))
+
+    def fast_step(
+        self,
+        x: torch.Tensor,
+        states: tuple[torch.Tensor, ...],
+        params: dict[str, torch.Tensor],
+        config: dict[str, Any],
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None:
+        """One step as one compiled call on the CPU (:mod:`snnx_torch.fused.leaky_step`) when it applies."""
+        result = leaky_step(self._spike, x, states[0], params, config)
+        return None if result is None else (result[0], (result[1],))
