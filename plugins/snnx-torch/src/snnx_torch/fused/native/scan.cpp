@@ -44,7 +44,7 @@ enum Surrogate {
 // least MIN_WORK elements over the `steps` time steps: waking a thread costs more than a small pass (one
 // time step of a few thousand neurons) takes. OpenMP from the runtime torch has loaded (the soname is
 // shared), so the threads are torch's own intra-op threads: no second pool competing for the cores.
-constexpr int64_t MIN_WORK = int64_t{1} << 17;
+constexpr int64_t MIN_WORK = int64_t{1} << 15;
 
 template <class Body>
 void parallel(int64_t steps, int64_t m, int threads, Body body) {

@@ -26,6 +26,7 @@ from torch.autograd.function import once_differentiable
 
 from snnx_torch.compat import is_compiling
 from snnx_torch.fused import native
+from snnx_torch.fused.buffers import POOL
 from snnx_torch.fused.common import DerivativeFn, SurrogateDerivative, reduce_to, zero_derivative
 from snnx_torch.fused.scan import MembraneRule, factor_only_gradient
 from snnx_torch.spike_op import op_arguments
@@ -153,11 +154,11 @@ class NativeMembraneScan(torch.autograd.Function):
     def forward(ctx, x_seq, mem0, decay, threshold, factor, rule: MembraneRule, derivative, record: bool):
         shape = x_seq.shape[1:]
         x_seq = x_seq.contiguous()
-        spk_seq = x_seq.new_empty(x_seq.shape)
-        mem_out = x_seq.new_empty(x_seq.shape if record else shape)
+        spk_seq = POOL.empty(x_seq.shape, x_seq)
+        mem_out = POOL.empty(x_seq.shape, x_seq) if record else x_seq.new_empty(shape)
         # pre: V of every step (same-step correction only), or a scratch [...] when nothing is recorded
         if record:
-            pre = x_seq.new_empty(mem_out.shape) if rule.corrects else None
+            pre = POOL.empty(mem_out.shape, x_seq) if rule.corrects else None
         else:
             pre = x_seq.new_empty(shape)
         _membrane_forward(x_seq, (mem0, decay, threshold, factor), spk_seq, mem_out, pre, rule, record)
@@ -193,7 +194,7 @@ class NativeMembraneScan(torch.autograd.Function):
             rule.mechanism == "subtract" or (surrogate and (grad_spk is not None or rule.corrects))
         )
         wanted = (needs[0], needs[1], needs[2], theta_grad, needs[4] and grad_spk is not None)
-        grad_x = first.new_empty(first.shape) if wanted[0] else None
+        grad_x = POOL.empty(first.shape, first) if wanted[0] else None
         per_element = [first.new_empty(shape) if want else None for want in wanted[1:]]
         kind, params = surrogate_code(ctx.derivative)
         params_array = (ctypes.c_double * max(2, len(params)))(*params)
@@ -272,7 +273,7 @@ class NativeDecayScan(torch.autograd.Function):
         shape = x_seq.shape[1:]
         steps, m = x_seq.shape[0], math.prod(shape)
         x_seq = x_seq.contiguous()
-        out = x_seq.new_empty(x_seq.shape)
+        out = POOL.empty(x_seq.shape, x_seq)
         flat, broadcast = _per_neuron((state0, decay), shape)
         _function("snnx_decay_forward", x_seq.dtype)(
             x_seq.data_ptr(),
@@ -295,7 +296,7 @@ class NativeDecayScan(torch.autograd.Function):
         shape = out.shape[1:]
         steps, m = out.shape[0], math.prod(shape)
         state0 = out.new_zeros(()) if state0 is None else state0
-        grad_x = out.new_empty(out.shape) if needs[0] else None
+        grad_x = POOL.empty(out.shape, out) if needs[0] else None
         grad_state0 = out.new_empty(shape) if needs[1] else None
         grad_decay = out.new_empty(shape) if needs[2] else None
         values, time_stride, element_stride = _gradient_input(grad_out)
