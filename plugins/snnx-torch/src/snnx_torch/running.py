@@ -115,10 +115,11 @@ def foldable(layer: nn.Module) -> bool:
 CHUNK_BYTES = 8 * 2**20
 """The most bytes one folded activation may take before :func:`run_sequence` folds time in chunks.
 
-Measured on the README conv net (T=25, B=128, 2.3 MB per step of its first feature map):
-chunks of 3 steps (7 MB) ran at 1.15x the cheaper layer floor with about 1,700 page faults
-per training step; chunks of 7 steps (16 MB) at 1.26x with 20,000 (glibc maps buffers that
-large afresh on most calls); no chunks at 1.43x with 71,000."""
+Measured on the README conv net (T=25, B=128, 2.4 MB per step of its first feature map),
+one training step against the layers alone run step by step: chunks of 3 steps (7 MB)
+took 1.15x with about 1,700 page faults per training step; chunks of 7 steps (16.5 MB)
+1.25x with 20,000 (glibc maps buffers that large afresh on most calls); chunks of 14 steps
+1.42x with 71,000; all 25 steps folded 1.4-1.6x."""
 
 _CHUNK_STEPS: weakref.WeakKeyDictionary[nn.Module, dict[tuple[Any, ...], int]] = weakref.WeakKeyDictionary()
 """Per network and step shape: how many steps one chunk holds (see the module notes)."""
