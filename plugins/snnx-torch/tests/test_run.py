@@ -198,8 +198,21 @@ def test_run_on_the_numpy_reference_backend_is_the_step_loop():
     np.testing.assert_allclose(mem, np.stack([m for _, m in steps]))
 
 
-def _chunk_steps(net, x_seq):
-    return running._CHUNK_STEPS[net][(tuple(x_seq.shape[1:]), x_seq.dtype, x_seq.device)]
+def _plan(net, x_seq):
+    return running._PLANS[net][(tuple(x_seq.shape), x_seq.dtype, x_seq.device)]
+
+
+def _counting(monkeypatch):
+    """Record the type of every stage ``snnx.run`` runs from now on."""
+    calls = []
+    through = running._through
+
+    def counted(layer, h):
+        calls.append(type(layer).__name__)
+        return through(layer, h)
+
+    monkeypatch.setattr(running, "_through", counted)
+    return calls
 
 
 @pytest.mark.parametrize("name", ["Leaky", "Synaptic", "RLeaky", "Alpha", "SLSTM"])
@@ -208,58 +221,64 @@ def test_run_in_time_chunks_equals_the_step_loop(name, monkeypatch):
     torch.manual_seed(7)
     net = NETWORKS[name]()
     x = torch.rand(T, B, 6)
-    monkeypatch.setattr(running, "CHUNK_BYTES", 2 * B * 6 * 4)  # two steps of the widest activation
+    monkeypatch.setattr(running, "CHUNK_BYTES", 2 * B * 5 * 4)  # two steps of the 5-neuron activations
     snnx.run(net, x)  # the first call folds every step and measures the activations
-    assert _chunk_steps(net, x) == 2
-    calls = []
-    monkeypatch.setattr(running, "_through", _counting(running._through, calls))
+    split, chunk = _plan(net, x)
+    assert (split, chunk) == (len(running.stages(net)), 2)
+    calls = _counting(monkeypatch)
     assert_same_run(net, x)
-    assert calls.count("Sequential") == math.ceil(T / 2)  # 9 steps: chunks of 2, 2, 2, 2, 1
+    assert calls.count("Linear") == math.ceil(T / 2) * ((name in ("Leaky", "RLeaky") and 2) or 1)
 
 
-def _counting(through, calls):
-    def counted(layer, h, peak):
-        calls.append(type(layer).__name__)
-        return through(layer, h, peak)
-
-    return counted
-
-
-def test_run_of_a_convolutional_network_in_chunks_keeps_its_state_across_chunks(monkeypatch):
+def test_run_chunks_only_up_to_the_first_small_activation(monkeypatch):
+    """A conv net: the large feature maps run in chunks, the small tail once over the whole sequence."""
     torch.manual_seed(8)
     net = nn.Sequential(
-        nn.Conv2d(1, 4, 3),
-        nn.MaxPool2d(2),
+        nn.Sequential(nn.Conv2d(1, 4, 3), nn.MaxPool2d(2)),
         _hidden(snnx.Leaky, beta=0.9, threshold=0.5),
         nn.Flatten(),
         nn.Linear(4 * 3 * 3, 3),
         _hidden(snnx.Leaky, beta=0.9, output=True),
     )
     x = torch.rand(T, B, 1, 8, 8) * 2
-    monkeypatch.setattr(running, "CHUNK_BYTES", 3 * B * 4 * 6 * 6 * 4)
+    conv_step = B * 4 * 6 * 6 * 4  # bytes of one step of the convolution's output
+    monkeypatch.setattr(running, "CHUNK_BYTES", 2 * conv_step)
     snnx.run(net, x)
-    assert _chunk_steps(net, x) == 3
+    # folded over 9 steps, the conv output and the pool, Leaky and Flatten outputs (a quarter
+    # of it each) exceed the budget, the Linear's does not: chunks of 2 steps through the
+    # Linear, then the last neuron once over all steps
+    assert _plan(net, x) == (5, 2)
+    calls = _counting(monkeypatch)
     assert_same_run(net, x)
+    assert calls.count("Conv2d") == 5 and calls.count("Linear") == 5
+    assert calls.count("Leaky") == 5 + 1
 
 
 def test_small_networks_fold_every_step_at_once():
     net = NETWORKS["Leaky"]()
     x = torch.rand(T, B, 6)
     snnx.run(net, x)
-    assert _chunk_steps(net, x) >= T
+    assert _plan(net, x) is None
+
+
+def test_chunk_plan_from_stage_sizes(monkeypatch):
+    monkeypatch.setattr(running, "CHUNK_BYTES", 100)
+    assert running.chunk_plan([10, 10], steps=10) is None  # 100 bytes folded: within the budget
+    assert running.chunk_plan([50, 20, 5, 5], steps=10) == (3, 2)  # large 0, 1; up to stage 2 chunked
+    assert running.chunk_plan([5, 40], steps=10) == (2, 2)  # the last stage large: everything chunked
+    assert running.chunk_plan([500, 5], steps=10) == (2, 1)  # one step alone exceeds the budget
 
 
 def test_batchnorm_in_training_and_sequence_neurons_are_never_chunked(monkeypatch):
     monkeypatch.setattr(running, "CHUNK_BYTES", 1)
     training = nn.Sequential(nn.Linear(6, 5), nn.BatchNorm1d(5), _hidden(snnx.Leaky, beta=0.8))
-    assert not running.chunkable(training)
-    assert running.chunkable(training.eval())
-    assert not running.chunkable(nn.Sequential(nn.Linear(6, 4), snnx.StateLeaky(beta=0.8, channels=4)))
+    assert not running.chunkable(running.stages(training))
+    assert running.chunkable(running.stages(training.eval()))
+    assert not running.chunkable([nn.Linear(6, 4), snnx.StateLeaky(beta=0.8, channels=4)])
     net = nn.Sequential(nn.Linear(6, 4), snnx.StateLeaky(beta=0.8, channels=4))
     x = torch.rand(T, B, 6)
     snnx.run(net, x)
-    calls = []
-    monkeypatch.setattr(running, "_through", _counting(running._through, calls))
+    calls = _counting(monkeypatch)
     spk, _ = snnx.run(net, x)
-    assert calls.count("Sequential") == 1
+    assert calls == ["Linear", "StateLeaky"]
     torch.testing.assert_close(spk, net[1](net[0](x))[0])

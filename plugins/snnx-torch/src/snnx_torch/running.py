@@ -19,14 +19,17 @@ instead of each step's ``B`` (identical in eval mode).
 
 **Time chunks.** Folding all ``T`` steps can make an activation too large to stay
 in cache, and on a CPU every fresh buffer of tens of megabytes is paged in again
-on each call (a conv net's first feature map: ``T * B * C * H * W`` floats). Each
-call records the largest activation per time step; when that times ``T`` exceeds
-:data:`CHUNK_BYTES`, later calls with the same network and step shape run the whole
-network on chunks of consecutive steps, the neurons carrying their state from
-one chunk to the next, and concatenate the outputs over time. The values are
-those of the step loop either way (up to rounding in the layers' batched sums).
-Networks with a whole-sequence neuron or a ``BatchNorm`` in training mode (whose
-statistics would then cover one chunk) are never chunked.
+on each call (a conv net's first feature map: ``T * B * C * H * W`` floats). A call
+records each stage's output size per time step (stages: the layers and neurons in
+order, nested ``Sequential`` flattened). When a folded output would exceed
+:data:`CHUNK_BYTES`, later calls with the same network and input shape run the
+stages up to the first small output after the last such one on chunks of
+consecutive steps, the neurons carrying their state from one chunk to the next,
+concatenate that part's output over time and run the remaining stages once over
+the whole sequence (:func:`chunk_plan`). The values are those of the step loop either way (up to
+rounding in the layers' batched sums). A chunked part never contains a
+whole-sequence neuron or a ``BatchNorm`` in training mode (whose statistics would
+then cover one chunk): the network is then folded whole.
 """
 
 from __future__ import annotations
@@ -121,53 +124,77 @@ took 1.15x with about 1,700 page faults per training step; chunks of 7 steps (16
 1.25x with 20,000 (glibc maps buffers that large afresh on most calls); chunks of 14 steps
 1.42x with 71,000; all 25 steps folded 1.4-1.6x."""
 
-_CHUNK_STEPS: weakref.WeakKeyDictionary[nn.Module, dict[tuple[Any, ...], int]] = weakref.WeakKeyDictionary()
-"""Per network and step shape: how many steps one chunk holds (see the module notes)."""
+_PLANS: weakref.WeakKeyDictionary[nn.Module, dict[tuple[Any, ...], tuple[int, int] | None]]
+_PLANS = weakref.WeakKeyDictionary()
+"""Per network and input shape: ``(stages run in chunks, steps per chunk)``, or ``None`` (fold all)."""
 
 
 def run_sequence(net: nn.Module, x_seq: torch.Tensor) -> Any:
     """``net`` over all steps of ``x_seq``: the step outputs stacked over time."""
     if not isinstance(net, (SpikingNeuron, nn.Sequential)):
         return _step_by_step(net, x_seq)
-    steps = x_seq.shape[0]
-    key = (tuple(x_seq.shape[1:]), x_seq.dtype, x_seq.device)
-    chunk = _CHUNK_STEPS.get(net, {}).get(key, steps)
-    if chunk >= steps or not chunkable(net):
-        peak = _Peak()
-        out = _through(net, x_seq, peak)
-        _CHUNK_STEPS.setdefault(net, {})[key] = max(1, CHUNK_BYTES // max(1, peak.bytes_per_step))
+    layers = stages(net)
+    key = (tuple(x_seq.shape), x_seq.dtype, x_seq.device)
+    plan = _PLANS.get(net, {}).get(key)
+    if plan is None or not chunkable(layers[: plan[0]]):
+        sizes: list[int] = []
+        out = _through_all(layers, x_seq, sizes)
+        _PLANS.setdefault(net, {})[key] = chunk_plan(sizes, x_seq.shape[0])
         return out
-    outputs = [_through(net, x_seq[start : start + chunk], None) for start in range(0, steps, chunk)]
-    if isinstance(outputs[0], tuple):
-        return tuple(torch.cat(seq) for seq in zip(*outputs))
-    return torch.cat(outputs)
+    split, chunk = plan
+    steps = x_seq.shape[0]
+    parts = [_through_all(layers[:split], x_seq[start : start + chunk]) for start in range(0, steps, chunk)]
+    if isinstance(parts[0], tuple):
+        h: Any = tuple(torch.cat(seq) for seq in zip(*parts))
+    else:
+        h = torch.cat(parts)
+    return _through_all(layers[split:], h)
 
 
-def chunkable(net: nn.Module) -> bool:
-    """Whether ``net`` gives the same results run on chunks of steps as on the whole sequence."""
-    for module in net.modules():
-        if isinstance(module, SequenceNeuron):
-            return False
-        if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.training:
-            return False
+def stages(net: nn.Module) -> list[nn.Module]:
+    """The layers and neurons of ``net`` in the order they run (nested ``Sequential`` flattened)."""
+    if not isinstance(net, nn.Sequential):
+        return [net]
+    return [layer for child in net for layer in stages(child)]
+
+
+def chunk_plan(sizes: list[int], steps: int) -> tuple[int, int] | None:
+    """``(split, chunk)`` from each stage's output bytes per step, or ``None`` when all fits folded.
+
+    The stages up to the last one whose folded output exceeds :data:`CHUNK_BYTES`, and
+    the one after it (whose output is small, so concatenating the chunks is cheap), run
+    on chunks of ``chunk`` steps, each chunk's largest output within the budget; the
+    stages after those run once over the whole sequence.
+    """
+    large = [index for index, size in enumerate(sizes) if size * steps > CHUNK_BYTES]
+    if not large:
+        return None
+    split = min(len(sizes), large[-1] + 2)
+    return split, max(1, CHUNK_BYTES // max(sizes[:split]))
+
+
+def chunkable(layers: list[nn.Module]) -> bool:
+    """Whether ``layers`` give the same results run on chunks of steps as on the whole sequence."""
+    for layer in layers:
+        for module in layer.modules():
+            if isinstance(module, SequenceNeuron):
+                return False
+            if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.training:
+                return False
     return True
 
 
-class _Peak:
-    """The largest activation per time step that one run through the network made, in bytes."""
+def _through_all(layers: list[nn.Module], h: Any, sizes: list[int] | None = None) -> Any:
+    """``h`` through ``layers`` in turn; with ``sizes``, append each output's bytes per step."""
+    for layer in layers:
+        h = _through(layer, h)
+        if sizes is not None:
+            outputs = h if isinstance(h, tuple) else (h,)
+            sizes.append(max(out.nbytes // max(1, out.shape[0]) for out in outputs))
+    return h
 
-    def __init__(self) -> None:
-        self.bytes_per_step = 0
 
-    def saw(self, bytes_per_step: int) -> None:
-        self.bytes_per_step = max(self.bytes_per_step, bytes_per_step)
-
-
-def _through(layer: nn.Module, h: Any, peak: _Peak | None) -> Any:
-    if isinstance(layer, nn.Sequential):
-        for child in layer:
-            h = _through(child, h, peak)
-        return h
+def _through(layer: nn.Module, h: Any) -> Any:
     if isinstance(layer, SpikingNeuron):
         config = layer.step_config()
         returned = layer.spec.returns_states(config)
@@ -178,8 +205,6 @@ def _through(layer: nn.Module, h: Any, peak: _Peak | None) -> Any:
     if isinstance(h, torch.Tensor) and foldable(layer):
         steps, batch = h.shape[:2]
         out = layer(h.reshape(steps * batch, *h.shape[2:]))
-        if peak is not None:
-            peak.saw(out.nbytes // steps)
         return out.reshape(steps, batch, *out.shape[1:])
     return _step_by_step(layer, h)
 
