@@ -13,7 +13,9 @@ HAS_CUSTOM_OP = hasattr(torch.library, "custom_op")
 """Whether ``torch.library.custom_op`` exists (torch >= 2.4)."""
 
 
+_IS_COMPILING = getattr(getattr(torch, "compiler", None), "is_compiling", None)
+
+
 def is_compiling() -> bool:
     """Whether ``torch.compile`` is tracing this call (always False on torch without the query)."""
-    check = getattr(getattr(torch, "compiler", None), "is_compiling", None)
-    return bool(check()) if check is not None else False
+    return _IS_COMPILING is not None and bool(_IS_COMPILING())

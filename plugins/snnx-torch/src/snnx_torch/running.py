@@ -135,12 +135,15 @@ def run_sequence(net: nn.Module, x_seq: torch.Tensor) -> Any:
         return _step_by_step(net, x_seq)
     layers = stages(net)
     key = (tuple(x_seq.shape), x_seq.dtype, x_seq.device)
-    plan = _PLANS.get(net, {}).get(key)
-    if plan is None or not chunkable(layers[: plan[0]]):
+    plans = _PLANS.get(net)
+    if plans is None or key not in plans:  # the first call for this shape: fold all, measure
         sizes: list[int] = []
         out = _through_all(layers, x_seq, sizes)
         _PLANS.setdefault(net, {})[key] = chunk_plan(sizes, x_seq.shape[0])
         return out
+    plan = plans[key]
+    if plan is None or not chunkable(layers[: plan[0]]):
+        return _through_all(layers, x_seq)
     split, chunk = plan
     steps = x_seq.shape[0]
     parts = [_through_all(layers[:split], x_seq[start : start + chunk]) for start in range(0, steps, chunk)]

@@ -30,7 +30,6 @@ otherwise, leaving the step to the spec's tensor operations.
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,6 +48,7 @@ from snnx_torch.fused.native.scans import (
     _pointer,
     _threads,
     surrogate_code,
+    surrogate_parameters,
 )
 
 _NO_GRADIENTS = (None,) * 7
@@ -107,7 +107,6 @@ class LeakyStep(torch.autograd.Function):
         grad_x = torch.empty_like(new) if needs[0] else None
         per_element = [torch.empty_like(new) if want else None for want in wanted]
         kind, params = ctx.surrogate
-        params_array = (ctypes.c_double * max(2, len(params)))(*params)
         spk_values, spk_time, spk_element = _gradient_values(grad_spk)
         mem_values, mem_time, mem_element = _gradient_values(grad_mem)
         arrays, broadcast = _per_neuron((mem, decay, threshold, factor), new.shape)
@@ -123,7 +122,7 @@ class LeakyStep(torch.autograd.Function):
             new.data_ptr(),
             *(array.data_ptr() for array in arrays),
             kind,
-            ctypes.cast(params_array, ctypes.c_void_p),
+            surrogate_parameters(params),
             _pointer(grad_x),
             *(_pointer(tensor) for tensor in per_element),
             1,

@@ -114,7 +114,7 @@ class SpikingNeuron(nn.Module):
         params = {}
         for name in self._tensor_names:
             owner, _, attribute = name.rpartition(".")
-            params[name] = getattr(self.get_submodule(owner) if owner else self, attribute)
+            params[name] = getattr(self.get_submodule(owner), attribute) if owner else getattr(self, name)
         return params
 
     def fast_step(

@@ -58,7 +58,8 @@ def cache_dir() -> Path:
 
 def enabled() -> bool:
     """False when ``SNNX_NATIVE_KERNELS`` is ``0``/``false``/``no``/``off``."""
-    return os.environ.get("SNNX_NATIVE_KERNELS", "1").strip().lower() not in _DISABLE
+    value = os.environ.get("SNNX_NATIVE_KERNELS")
+    return value is None or value.strip().lower() not in _DISABLE
 
 
 def _compiler() -> str | None:
@@ -161,6 +162,11 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
 def library() -> ctypes.CDLL | None:
     """The compiled scan library, building it on first use; ``None`` when disabled or unbuildable."""
     return _load()[0] if enabled() else None
+
+
+def loaded() -> ctypes.CDLL | None:
+    """The library :func:`library` returned (without reading ``SNNX_NATIVE_KERNELS`` again)."""
+    return _load()[0]
 
 
 def status() -> str:

@@ -19,6 +19,7 @@ initial state is not saved at all.
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 
 import torch
@@ -62,13 +63,15 @@ def surrogate_code(derivative: DerivativeFn) -> tuple[int, tuple[float, ...]] | 
 
 
 def _usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
-    if is_compiling() or x_seq.device.type != "cpu" or x_seq.dtype not in _SUFFIX:
-        return False
-    if any(tensor.dtype != x_seq.dtype or tensor.device != x_seq.device for tensor in tensors):
+    dtype, device = x_seq.dtype, x_seq.device
+    if device.type != "cpu" or dtype not in _SUFFIX or is_compiling():
         return False
     step = x_seq.shape[1:]
-    if not all(_broadcasts_to(tensor.shape, step) for tensor in tensors):
-        return False
+    for tensor in tensors:
+        if tensor.dtype != dtype or tensor.device != device:
+            return False
+        if tensor.numel() != 1 and not _broadcasts_to(tensor.shape, step):
+            return False
     return native.library() is not None
 
 
@@ -135,8 +138,25 @@ def _gradient_input(grad: torch.Tensor | None) -> tuple[torch.Tensor | None, int
     return grad, grad[0].numel(), 1
 
 
+@functools.cache
+def surrogate_parameters(params: tuple[float, ...]) -> int:
+    """The address of a C ``double`` array holding ``params`` (at least two), made once per tuple."""
+    array = (ctypes.c_double * max(2, len(params)))(*params)
+    _KEEP_ALIVE.append(array)
+    return ctypes.addressof(array)
+
+
+_KEEP_ALIVE: list[ctypes.Array] = []
+
+
 def _function(name: str, dtype: torch.dtype):
-    return getattr(native.library(), f"{name}_{_SUFFIX[dtype]}")
+    """The compiled entry point ``name`` for ``dtype`` (callers have checked that the library is usable)."""
+    return _entry_point(native.loaded(), name, _SUFFIX[dtype])
+
+
+@functools.cache
+def _entry_point(library: ctypes.CDLL, name: str, suffix: str):
+    return getattr(library, f"{name}_{suffix}")
 
 
 def _threads() -> int:
@@ -197,7 +217,6 @@ class NativeMembraneScan(torch.autograd.Function):
         grad_x = POOL.empty(first.shape, first) if wanted[0] else None
         per_element = [first.new_empty(shape) if want else None for want in wanted[1:]]
         kind, params = surrogate_code(ctx.derivative)
-        params_array = (ctypes.c_double * max(2, len(params)))(*params)
         spk_values, spk_time, spk_element = _gradient_input(grad_spk)
         mem_values, mem_time, mem_element = _gradient_input(grad_mem)
         if ctx.record:
@@ -217,7 +236,7 @@ class NativeMembraneScan(torch.autograd.Function):
             _pointer(pre_seq),
             *(tensor.data_ptr() for tensor in flat),
             kind,
-            ctypes.cast(params_array, ctypes.c_void_p),
+            surrogate_parameters(params),
             _pointer(grad_x),
             *(_pointer(tensor) for tensor in per_element),
             steps,
