@@ -222,6 +222,7 @@ def test_run_in_time_chunks_equals_the_step_loop(name, monkeypatch):
     net = NETWORKS[name]()
     x = torch.rand(T, B, 6)
     monkeypatch.setattr(running, "CHUNK_BYTES", 2 * B * 5 * 4)  # two steps of the 5-neuron activations
+    monkeypatch.setattr(running, "FOLD_BYTES", 2 * B * 5 * 4)
     snnx.run(net, x)  # the first call folds every step and measures the activations
     split, chunk = _plan(net, x)
     assert (split, chunk) == (len(running.stages(net)), 2)
@@ -243,6 +244,7 @@ def test_run_chunks_only_up_to_the_first_small_activation(monkeypatch):
     x = torch.rand(T, B, 1, 8, 8) * 2
     conv_step = B * 4 * 6 * 6 * 4  # bytes of one step of the convolution's output
     monkeypatch.setattr(running, "CHUNK_BYTES", 2 * conv_step)
+    monkeypatch.setattr(running, "FOLD_BYTES", 8 * conv_step)  # the conv output (9 steps) exceeds it
     snnx.run(net, x)
     # folded over 9 steps, the conv output and the pool, Leaky and Flatten outputs (a quarter
     # of it each) exceed the budget, the Linear's does not: chunks of 2 steps through the
@@ -263,10 +265,12 @@ def test_small_networks_fold_every_step_at_once():
 
 def test_chunk_plan_from_stage_sizes(monkeypatch):
     monkeypatch.setattr(running, "CHUNK_BYTES", 100)
-    assert running.chunk_plan([10, 10], steps=10) is None  # 100 bytes folded: within the budget
+    monkeypatch.setattr(running, "FOLD_BYTES", 300)
+    assert running.chunk_plan([10, 30], steps=10) is None  # 300 bytes folded: fold all steps
     assert running.chunk_plan([50, 20, 5, 5], steps=10) == (3, 2)  # large 0, 1; up to stage 2 chunked
     assert running.chunk_plan([5, 40], steps=10) == (2, 2)  # the last stage large: everything chunked
     assert running.chunk_plan([500, 5], steps=10) == (2, 1)  # one step alone exceeds the budget
+    assert running.chunk_plan([], steps=10) is None
 
 
 def test_batchnorm_in_training_and_sequence_neurons_are_never_chunked(monkeypatch):
