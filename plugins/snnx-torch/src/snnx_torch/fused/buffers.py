@@ -57,9 +57,11 @@ class BufferPool:
             return torch.empty(0, dtype=like.dtype).set_(storage, 0, tuple(shape))
 
     def _free_storage(self, nbytes: int) -> torch.UntypedStorage | None:
-        for storage in self._storages.get(nbytes, ()):
+        storages = self._storages.get(nbytes, [])
+        for index, storage in enumerate(storages):
             # only the pool holds it, and nobody resized it meanwhile
             if torch._C._storage_Use_Count(storage._cdata) == 1 and storage.nbytes() == nbytes:
+                storages.append(storages.pop(index))  # to the back: the front keeps the longest-held ones
                 return storage
         return None
 
