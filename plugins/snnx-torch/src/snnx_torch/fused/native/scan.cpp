@@ -75,8 +75,13 @@ struct Grad {
 };
 
 // Row t of chunk [a, a + n) of a gradient input, as a contiguous array (in `scratch` unless it is one).
+// A gradient that is the same every step (none, or one broadcast value) is written to `scratch` once
+// per chunk: `ready` says it is there already.
 template <class T>
-const T* grad_row(const Grad<T>& grad, int64_t t, int64_t steps, int64_t a, int64_t n, T* scratch) {
+const T* grad_row(const Grad<T>& grad, int64_t t, int64_t steps, int64_t a, int64_t n, T* scratch, bool& ready) {
+  const bool constant = grad.values == nullptr || (!grad.last_only && grad.element_stride == 0 && grad.time_stride == 0);
+  if (constant && ready) return scratch;
+  ready = constant;
   if (grad.values == nullptr || (grad.last_only && t != steps - 1)) {
     std::fill(scratch, scratch + n, T(0));
     return scratch;
@@ -296,6 +301,7 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
     const T* c = spread(saved.decay, saved.single.decay, a, n, c_values);
     const T* th = spread(saved.theta, saved.single.theta, a, n, th_values);
     const T* g = spread(saved.factor, saved.single.factor, a, n, g_values);
+    bool spk_ready = false, mem_ready = false;
     for (int64_t t = steps - 1; t >= 0; --t) {
       if (t >= PREFETCH_STEPS) {  // walking time backwards: the rows PREFETCH_STEPS steps earlier
         const int64_t ahead = t - PREFETCH_STEPS;
@@ -311,8 +317,9 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
       }
       const T* __restrict__ v = pre.row(t, a);
       const T* __restrict__ p = t > 0 ? mem.row(t - 1, a) : m0;
-      const T* __restrict__ gs = grad_row(grad_spk, t, steps, a, n, spk_scratch);
-      const T* __restrict__ gm = grad_row(grad_mem, t, steps, a, n, mem_scratch);
+      const T* __restrict__ gs = grad_row(grad_spk, t, steps, a, n, spk_scratch, spk_ready);
+      const T* __restrict__ gm = grad_row(grad_mem, t, steps, a, n, mem_scratch, mem_ready);
+      T* __restrict__ dx = out.x != nullptr ? out.x + t * m + a : delta;  // dL/dX[t], straight to the output
       if (needs_slope) slopes<T>(kind, params, v, th, slope, n);
       for (int64_t j = 0; j < n; ++j) {
         const T reset = MECH == NONE ? T(0) : static_cast<T>(p[j] > th[j]);
@@ -338,9 +345,8 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
           sum_factor[j] += static_cast<double>(gs[j] * fired);
         }
         carry[j] = coef * d;
-        delta[j] = ZERO_INPUT ? d * keep : d;  // a zero reset that clears the input passes (1 - R) to X
+        dx[j] = ZERO_INPUT ? d * keep : d;  // a zero reset that clears the input passes (1 - R) to X
       }
-      if (out.x != nullptr) std::copy(delta, delta + n, out.x + t * m + a);
     }
     for (int64_t j = 0; j < n; ++j) {
       if (out.mem0 != nullptr) out.mem0[a + j] = carry[j];
@@ -387,9 +393,10 @@ void decay_backward(Grad<T> grad_out, const T* __restrict__ out, const T* __rest
     for (int64_t j = 0; j < n; ++j) carry[j] = sum_decay[j] = 0;
     const T* s = spread(state0, single.initial, a, n, s_values);
     const T* c = spread(decay, single.decay, a, n, c_values);
+    bool ready = false;
     for (int64_t t = steps - 1; t >= 0; --t) {
       const T* __restrict__ previous = t > 0 ? out + (t - 1) * m + a : s;
-      const T* __restrict__ go = grad_row(grad_out, t, steps, a, n, scratch);
+      const T* __restrict__ go = grad_row(grad_out, t, steps, a, n, scratch, ready);
       for (int64_t j = 0; j < n; ++j) {
         const T e = go[j] + carry[j];  // dL/dI[t]
         eps[j] = e;
