@@ -41,27 +41,15 @@ from snnx_torch.fused import native
 from snnx_torch.fused.common import clamped, derivative_fn, reduce_to
 from snnx_torch.fused.native.scans import (
     _SUFFIX,
-    MECHANISMS,
     _broadcasts_to,
-    _function,
-    _per_neuron,
-    _pointer,
-    _threads,
+    _membrane_forward,
+    membrane_backward,
     surrogate_code,
-    surrogate_parameters,
 )
+from snnx_torch.fused.scan import MembraneRule
 
 _NO_GRADIENTS = (None,) * 7
-
-
-def _gradient_values(grad: torch.Tensor | None) -> tuple[torch.Tensor | None, int, int]:
-    """An incoming gradient as ``scan.cpp`` reads one step: ``(values, time stride, element stride)``."""
-    if grad is None:
-        return None, 0, 0
-    if all(stride == 0 for stride in grad.stride()):
-        return grad, 0, 0  # one value broadcast everywhere: the gradient of sum()
-    grad = grad.contiguous()
-    return grad, grad.numel(), 1
+_RULES = {mechanism: MembraneRule(mechanism) for mechanism in ("subtract", "zero", "none")}
 
 
 class LeakyStep(torch.autograd.Function):
@@ -72,26 +60,11 @@ class LeakyStep(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, mem, decay, threshold, factor, mechanism: int, surrogate: tuple):
+    def forward(ctx, x, mem, decay, threshold, factor, rule: MembraneRule, surrogate: tuple):
         spk, new = torch.empty_like(x), torch.empty_like(x)
-        arrays, broadcast = _per_neuron((mem, decay, threshold, factor), x.shape)
-        _function("snnx_membrane_forward", x.dtype)(
-            x.data_ptr(),
-            *(array.data_ptr() for array in arrays),
-            spk.data_ptr(),
-            new.data_ptr(),
-            None,
-            1,
-            x.numel(),
-            mechanism,
-            0,
-            0,
-            1,
-            _threads(),
-            broadcast,
-        )
+        _membrane_forward(x.unsqueeze(0), (mem, decay, threshold, factor), spk, new, None, rule, True)
         ctx.save_for_backward(mem, new, decay, threshold, factor)
-        ctx.mechanism, ctx.surrogate = mechanism, surrogate
+        ctx.rule, ctx.surrogate = rule, surrogate
         ctx.set_materialize_grads(False)
         return spk, new
 
@@ -102,43 +75,28 @@ class LeakyStep(torch.autograd.Function):
         needs = ctx.needs_input_grad
         if grad_spk is None and grad_mem is None:
             return _NO_GRADIENTS
-        theta_grad = needs[3] and (ctx.mechanism == MECHANISMS["subtract"] or grad_spk is not None)
-        wanted = (needs[1], needs[2], theta_grad, needs[4] and grad_spk is not None)
-        grad_x = torch.empty_like(new) if needs[0] else None
-        per_element = [torch.empty_like(new) if want else None for want in wanted]
-        kind, params = ctx.surrogate
-        spk_values, spk_time, spk_element = _gradient_values(grad_spk)
-        mem_values, mem_time, mem_element = _gradient_values(grad_mem)
-        arrays, broadcast = _per_neuron((mem, decay, threshold, factor), new.shape)
-        _function("snnx_membrane_backward", new.dtype)(
-            _pointer(spk_values),
-            spk_time,
-            spk_element,
-            _pointer(mem_values),
-            mem_time,
-            mem_element,
+        theta_grad = needs[3] and (ctx.rule.mechanism == "subtract" or grad_spk is not None)
+        wanted = (needs[0], needs[1], needs[2], theta_grad, needs[4] and grad_spk is not None)
+        outputs = tuple(torch.empty_like(new) if want else None for want in wanted)
+        params = (mem, decay, threshold, factor)
+        membrane_backward(
+            (grad_spk, grad_mem),
+            (None, new, new),
+            params,
+            ctx.rule,
+            ctx.surrogate,
+            outputs,
+            1,
+            new.shape,
+            True,
+        )
+        grad_x, *per_element = outputs
+        return (
+            grad_x,
+            *(reduce_to(tensor, param.shape) for tensor, param in zip(per_element, params)),
             None,
-            new.data_ptr(),
-            new.data_ptr(),
-            *(array.data_ptr() for array in arrays),
-            kind,
-            surrogate_parameters(params),
-            _pointer(grad_x),
-            *(_pointer(tensor) for tensor in per_element),
-            1,
-            new.numel(),
-            ctx.mechanism,
-            0,
-            0,
-            1,
-            _threads(),
-            broadcast,
+            None,
         )
-        targets = (mem.shape, decay.shape, threshold.shape, factor.shape)
-        grad_mem0, grad_decay, grad_theta, grad_factor = (
-            reduce_to(tensor, target) for tensor, target in zip(per_element, targets)
-        )
-        return grad_x, grad_mem0, grad_decay, grad_theta, grad_factor, None, None
 
 
 def leaky_step(
@@ -173,6 +131,6 @@ def leaky_step(
         clamped(beta),
         threshold,
         factor,
-        MECHANISMS[config["reset_mechanism"]],
+        _RULES[config["reset_mechanism"]],
         surrogate,
     )

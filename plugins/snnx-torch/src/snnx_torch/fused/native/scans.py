@@ -124,8 +124,8 @@ def _pointer(tensor: torch.Tensor | None) -> int | None:
     return None if tensor is None else tensor.data_ptr()
 
 
-def _gradient_input(grad: torch.Tensor | None) -> tuple[torch.Tensor | None, int, int]:
-    """``(values, time stride, element stride)`` of an incoming gradient ``[T, ...]`` for ``scan.cpp``.
+def _gradient_input(grad: torch.Tensor | None, steps: int) -> tuple[torch.Tensor | None, int, int]:
+    """``(values, time stride, element stride)`` of an incoming gradient of ``steps`` steps for ``scan.cpp``.
 
     A single value broadcast everywhere (the gradient of ``sum()``) is passed as it is;
     anything else as a contiguous ``[T, M]`` array.
@@ -135,7 +135,7 @@ def _gradient_input(grad: torch.Tensor | None) -> tuple[torch.Tensor | None, int
     if all(stride == 0 for stride in grad.stride()):
         return grad, 0, 0
     grad = grad.contiguous()
-    return grad, grad[0].numel(), 1
+    return grad, grad.numel() // steps, 1
 
 
 @functools.cache
@@ -209,44 +209,27 @@ class NativeMembraneScan(torch.autograd.Function):
             factor_grad = factor_only_gradient(grad_spk, pre, threshold, factor, needs[4])
             return (None, None, None, None, *factor_grad, None)
         shape = first.shape[1:]
-        steps, m = first.shape[0], math.prod(shape)
+        steps = first.shape[0]
         theta_grad = needs[3] and (
             rule.mechanism == "subtract" or (surrogate and (grad_spk is not None or rule.corrects))
         )
         wanted = (needs[0], needs[1], needs[2], theta_grad, needs[4] and grad_spk is not None)
         grad_x = POOL.empty(first.shape, first) if wanted[0] else None
         per_element = [first.new_empty(shape) if want else None for want in wanted[1:]]
-        kind, params = surrogate_code(ctx.derivative)
-        spk_values, spk_time, spk_element = _gradient_input(grad_spk)
-        mem_values, mem_time, mem_element = _gradient_input(grad_mem)
         if ctx.record:
             x_seq, mem_seq, pre_seq = None, first, first if second is None else second
         else:
             x_seq, mem_seq, pre_seq = first, None, None
-        flat, broadcast = _per_neuron((mem0, decay, threshold, factor), shape)
-        _function("snnx_membrane_backward", first.dtype)(
-            _pointer(spk_values),
-            spk_time,
-            spk_element,
-            _pointer(mem_values),
-            mem_time,
-            mem_element,
-            _pointer(x_seq),
-            _pointer(mem_seq),
-            _pointer(pre_seq),
-            *(tensor.data_ptr() for tensor in flat),
-            kind,
-            surrogate_parameters(params),
-            _pointer(grad_x),
-            *(_pointer(tensor) for tensor in per_element),
+        membrane_backward(
+            (grad_spk, grad_mem),
+            (x_seq, mem_seq, pre_seq),
+            (mem0, decay, threshold, factor),
+            rule,
+            surrogate_code(ctx.derivative),
+            (grad_x, *per_element),
             steps,
-            m,
-            MECHANISMS[rule.mechanism],
-            int(rule.corrects),
-            int(rule.zero_input),
-            int(ctx.record),
-            _threads(),
-            broadcast,
+            shape,
+            ctx.record,
         )
         targets = (ctx.mem0_shape, decay.shape, threshold.shape, factor.shape)
         grad_mem0, grad_decay, grad_theta, grad_factor = (
@@ -274,6 +257,53 @@ def _membrane_forward(
         mem_out.data_ptr(),
         _pointer(pre),
         x_seq.shape[0],
+        math.prod(shape),
+        MECHANISMS[rule.mechanism],
+        int(rule.corrects),
+        int(rule.zero_input),
+        int(record),
+        _threads(),
+        broadcast,
+    )
+
+
+def membrane_backward(
+    grads: tuple[torch.Tensor | None, torch.Tensor | None],
+    saved: tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None],
+    params: tuple[torch.Tensor, ...],
+    rule: MembraneRule,
+    surrogate: tuple[int, tuple[float, ...]],
+    outputs: tuple[torch.Tensor | None, ...],
+    steps: int,
+    shape: torch.Size,
+    record: bool,
+) -> None:
+    """Run ``scan.cpp``'s backward loop over ``steps`` steps of ``shape`` neurons into ``outputs``.
+
+    ``grads``: the incoming gradients of the spikes and the membrane (``None``: none);
+    ``saved``: the input, membrane and pre-reset sequences (the input alone without
+    ``record``, the two sequences with it); ``params``: mem0, decay, threshold, factor;
+    ``outputs``: per-element gradients of the input, mem0, decay, threshold and factor
+    (``None``: not wanted).
+    """
+    dtype = next(tensor for tensor in saved if tensor is not None).dtype
+    spk_values, spk_time, spk_element = _gradient_input(grads[0], steps)
+    mem_values, mem_time, mem_element = _gradient_input(grads[1], steps)
+    flat, broadcast = _per_neuron(params, shape)
+    kind, parameters = surrogate
+    _function("snnx_membrane_backward", dtype)(
+        _pointer(spk_values),
+        spk_time,
+        spk_element,
+        _pointer(mem_values),
+        mem_time,
+        mem_element,
+        *(_pointer(tensor) for tensor in saved),
+        *(tensor.data_ptr() for tensor in flat),
+        kind,
+        surrogate_parameters(parameters),
+        *(_pointer(tensor) for tensor in outputs),
+        steps,
         math.prod(shape),
         MECHANISMS[rule.mechanism],
         int(rule.corrects),
@@ -318,7 +348,7 @@ class NativeDecayScan(torch.autograd.Function):
         grad_x = POOL.empty(out.shape, out) if needs[0] else None
         grad_state0 = out.new_empty(shape) if needs[1] else None
         grad_decay = out.new_empty(shape) if needs[2] else None
-        values, time_stride, element_stride = _gradient_input(grad_out)
+        values, time_stride, element_stride = _gradient_input(grad_out, steps)
         flat, broadcast = _per_neuron((state0, decay), shape)
         _function("snnx_decay_backward", out.dtype)(
             values.data_ptr(),
