@@ -36,14 +36,11 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
-from snnx_torch.compat import is_compiling
-from snnx_torch.fused import native
-from snnx_torch.fused.common import clamped, derivative_fn, reduce_to
+from snnx_torch.fused.common import clamped, derivative_fn, reduce_to, zero_derivative
 from snnx_torch.fused.native.scans import (
-    _SUFFIX,
-    _broadcasts_to,
     _membrane_forward,
     membrane_backward,
+    membrane_usable,
     surrogate_code,
 )
 from snnx_torch.fused.scan import MembraneRule
@@ -108,29 +105,26 @@ def leaky_step(
 ) -> tuple[torch.Tensor, torch.Tensor] | None:
     """``(spk, mem)`` of one ``Leaky`` step through :class:`LeakyStep`, or ``None`` (use the spec's step).
 
-    It applies on the CPU, in float32/float64, outside ``torch.compile``, with the
-    compiled scans built, a surrogate they implement, no inhibition, ``state_quant``
-    or same-step reset (``reset_delay=False``), an input of the state's shape and
-    parameters that broadcast to it.
+    It applies where the compiled membrane scan does (:func:`~snnx_torch.fused.native.scans.membrane_usable`:
+    the CPU, float32/float64, outside ``torch.compile``, the library built, a surrogate it
+    implements, a state and parameters that broadcast to the input) and the neuron has no
+    inhibition, ``state_quant`` or same-step reset (``reset_delay=False``).
     """
     if config.get("inhibition") or config.get("state_quant") or not config.get("reset_delay", True):
         return None
-    if x.device.type != "cpu" or x.dtype not in _SUFFIX or is_compiling() or not native.enabled():
-        return None
     derivative = derivative_fn(spike)
-    surrogate = None if derivative is None else surrogate_code(derivative)
-    if surrogate is None or surrogate[0] == 0 or mem.shape != x.shape or native.library() is None:
+    if derivative is None or derivative is zero_derivative:
+        return None  # spikes without a surrogate stay with the spec (no graph through them)
+    mem = mem.to(x.dtype)
+    beta, threshold, factor = params["beta"], params["threshold"], params["graded_spikes_factor"]
+    if not membrane_usable(x.unsqueeze(0), (mem, beta, threshold, factor), derivative):
         return None
-    tensors = (params["beta"], params["threshold"], params["graded_spikes_factor"])
-    if any(tensor.dtype != x.dtype or not _broadcasts_to(tensor.shape, x.shape) for tensor in tensors):
-        return None
-    beta, threshold, factor = tensors
     return LeakyStep.apply(
         x.contiguous(),
-        mem.to(x.dtype).contiguous(),
+        mem.contiguous(),
         clamped(beta),
         threshold,
         factor,
         _RULES[config["reset_mechanism"]],
-        surrogate,
+        surrogate_code(derivative),
     )

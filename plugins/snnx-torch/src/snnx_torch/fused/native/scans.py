@@ -139,14 +139,9 @@ def _gradient_input(grad: torch.Tensor | None, steps: int) -> tuple[torch.Tensor
 
 
 @functools.cache
-def surrogate_parameters(params: tuple[float, ...]) -> int:
-    """The address of a C ``double`` array holding ``params`` (at least two), made once per tuple."""
-    array = (ctypes.c_double * max(2, len(params)))(*params)
-    _KEEP_ALIVE.append(array)
-    return ctypes.addressof(array)
-
-
-_KEEP_ALIVE: list[ctypes.Array] = []
+def surrogate_parameters(params: tuple[float, ...]) -> ctypes.Array:
+    """A C ``double`` array holding ``params`` (at least two), made once per tuple (the cache keeps it)."""
+    return (ctypes.c_double * max(2, len(params)))(*params)
 
 
 def _function(name: str, dtype: torch.dtype):
@@ -301,7 +296,7 @@ def membrane_backward(
         *(_pointer(tensor) for tensor in saved),
         *(tensor.data_ptr() for tensor in flat),
         kind,
-        surrogate_parameters(parameters),
+        ctypes.addressof(surrogate_parameters(parameters)),
         *(_pointer(tensor) for tensor in outputs),
         steps,
         math.prod(shape),
