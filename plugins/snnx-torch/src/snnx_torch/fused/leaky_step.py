@@ -36,6 +36,7 @@ from typing import Any
 import torch
 from torch.autograd.function import once_differentiable
 
+from snnx_torch.compat import is_compiling
 from snnx_torch.fused.common import clamped, derivative_fn, reduce_to, zero_derivative
 from snnx_torch.fused.native.scans import (
     _membrane_forward,
@@ -110,6 +111,8 @@ def leaky_step(
     implements, a state and parameters that broadcast to the input) and the neuron has no
     inhibition, ``state_quant`` or same-step reset (``reset_delay=False``).
     """
+    if is_compiling():  # torch.compile traces the spec's operations (before any cache lookup below)
+        return None
     if config.get("inhibition") or config.get("state_quant") or not config.get("reset_delay", True):
         return None
     derivative = derivative_fn(spike)
