@@ -36,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
     arguments.add_argument("--workloads", nargs="+", choices=sorted(WORKLOADS), default=sorted(WORKLOADS))
     arguments.add_argument("--repetitions", type=int, default=20, help="timed calls per implementation")
     arguments.add_argument("--warmup", type=int, default=3, help="untimed rounds before timing")
+    arguments.add_argument(
+        "--settle", type=int, default=1, help="untimed calls of the same case right before each timed one"
+    )
     arguments.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     arguments.add_argument("--steps", type=int, help="override every workload's number of time steps T")
     arguments.add_argument("--batch", type=int, help="override every workload's batch size B")
@@ -60,7 +63,7 @@ def training_step(
     return step
 
 
-def benchmark(workload: Workload, repetitions: int, warmup: int, device: str) -> list[Row]:
+def benchmark(workload: Workload, repetitions: int, warmup: int, device: str, settle: int = 1) -> list[Row]:
     """Rows of every implementation of ``workload``: timings, saved bytes and the first loss."""
     x, y = workload.data(device)
     built = [build(workload, device) for build in BUILDERS]
@@ -70,9 +73,8 @@ def benchmark(workload: Workload, repetitions: int, warmup: int, device: str) ->
         item.zero_grad()
         count, loss = saved_bytes(lambda item=item: workload.loss(item.forward(x), y))
         first[item.name] = (count, loss.item())
-    stats = round_robin(
-        {item.name: training_step(item, workload, x, y) for item in available}, repetitions, warmup
-    )
+    steps = {item.name: training_step(item, workload, x, y) for item in available}
+    stats = round_robin(steps, repetitions, warmup, settle=settle)
     return [
         Row(item.name, item.role, stats[item.name], *first[item.name])
         if item.available
@@ -91,14 +93,15 @@ def main(argv: list[str] | None = None) -> int:
         "## Setup",
         "",
         f"- command: `{command}` ({options.repetitions} timed repetitions after {options.warmup} "
-        f"warm-up rounds, implementations interleaved round-robin in one process, forward + backward)",
+        f"warm-up rounds, implementations interleaved round-robin in one process, each timed call "
+        f"after {options.settle} untimed call(s) of the same implementation, forward + backward)",
         *machine(),
         f"- load average (1, 5, 15 min) at the start: {load_average()}",
     ]
     print("\n".join(lines), flush=True)
     for name in options.workloads:
         workload = WORKLOADS[name](**sizes)
-        rows = benchmark(workload, options.repetitions, options.warmup, options.device)
+        rows = benchmark(workload, options.repetitions, options.warmup, options.device, options.settle)
         section = [
             "",
             f"## {workload.name}: {workload.description}; T={workload.steps}, B={workload.batch}",

@@ -1,10 +1,15 @@
 """Round-robin timing in one process, summarised by median and interquartile range.
 
 Each repetition runs every case once, in an order rotated by one place per
-repetition, so slow phases of a noisy machine hit all cases alike and no case always
-follows the same neighbour. The first ``warmup`` repetitions are discarded. Garbage
-collection runs between repetitions and is off during them. Summary of samples x₁..xₙ:
-median m = Q₂, IQR = Q₃ - Q₁ (quartiles by linear interpolation between samples).
+repetition, so slow phases of a noisy machine hit all cases alike. Each timed call
+comes straight after ``settle`` untimed calls of the same case, as in a training
+loop, where a step follows a step of the same network: without them a case would
+always run after the same other case and inherit its leftovers (measured on W1:
+the case after the folded floor ran 8-15 % slower than the same case elsewhere,
+glibc having handed the floor's freed buffers back to the kernel). The first
+``warmup`` repetitions are discarded. Garbage collection runs between repetitions
+and is off during them. Summary of samples x₁..xₙ: median m = Q₂, IQR = Q₃ - Q₁
+(quartiles by linear interpolation between samples).
 """
 
 from __future__ import annotations
@@ -43,10 +48,16 @@ def round_robin(
     repetitions: int,
     warmup: int = 1,
     clock: Callable[[], float] = time.perf_counter,
+    settle: int = 1,
 ) -> dict[str, Stats]:
-    """Time every case ``warmup + repetitions`` times, interleaved; stats of the last ``repetitions``."""
+    """Time every case ``warmup + repetitions`` times, interleaved; stats of the last ``repetitions``.
+
+    Before each timed call, the case runs ``settle`` more times untimed (see the module notes).
+    """
     if repetitions < 1:
         raise ValueError(f"repetitions must be at least 1, got {repetitions}.")
+    if settle < 0:
+        raise ValueError(f"settle must be at least 0, got {settle}.")
     names = list(cases)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for repetition in range(warmup + repetitions):
@@ -55,6 +66,8 @@ def round_robin(
         gc.disable()
         try:
             for name in names[shift:] + names[:shift]:
+                for _ in range(settle):
+                    cases[name]()
                 start = clock()
                 cases[name]()
                 elapsed = clock() - start

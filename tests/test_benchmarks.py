@@ -99,7 +99,8 @@ def test_saved_bytes_counts_each_storage_once():
     assert a.grad is not None and not loss.requires_grad
 
 
-def test_round_robin_rotates_order_and_drops_warmup():
+def _clocked_cases(costs):
+    """Cases that advance a fake clock by their cost, and the list of calls they make."""
     now = [0.0]
     calls = []
 
@@ -110,10 +111,24 @@ def test_round_robin_rotates_order_and_drops_warmup():
 
         return run
 
-    stats = round_robin({"a": case("a", 1.0), "b": case("b", 3.0)}, 3, warmup=1, clock=lambda: now[0])
+    return {name: case(name, cost) for name, cost in costs.items()}, calls, lambda: now[0]
+
+
+def test_round_robin_rotates_order_and_drops_warmup():
+    cases, calls, clock = _clocked_cases({"a": 1.0, "b": 3.0})
+    stats = round_robin(cases, 3, warmup=1, clock=clock, settle=0)
     assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]
     assert stats["a"].samples == (1.0, 1.0, 1.0)
     assert stats["b"].median == 3.0 and stats["b"].iqr == 0.0
+
+
+def test_round_robin_times_each_case_right_after_its_own_untimed_call():
+    cases, calls, clock = _clocked_cases({"a": 1.0, "b": 3.0})
+    stats = round_robin(cases, 2, warmup=0, clock=clock)  # settle=1 by default
+    assert calls == ["a", "a", "b", "b", "b", "b", "a", "a"]
+    assert stats["a"].samples == (1.0, 1.0) and stats["b"].samples == (3.0, 3.0)  # untimed calls not counted
+    with pytest.raises(ValueError, match="settle"):
+        round_robin(cases, 2, settle=-1)
 
 
 def test_stats_are_median_and_interquartile_range():

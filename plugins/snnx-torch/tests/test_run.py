@@ -246,14 +246,13 @@ def test_run_chunks_only_up_to_the_first_small_activation(monkeypatch):
     monkeypatch.setattr(running, "CHUNK_BYTES", 2 * conv_step)
     monkeypatch.setattr(running, "FOLD_BYTES", 8 * conv_step)  # the conv output (9 steps) exceeds it
     snnx.run(net, x)
-    # folded over 9 steps, the conv output and the pool, Leaky and Flatten outputs (a quarter
-    # of it each) exceed the budget, the Linear's does not: chunks of 2 steps through the
-    # Linear, then the last neuron once over all steps
-    assert _plan(net, x) == (5, 2)
+    # folded over 9 steps, the conv output exceeds the budget, the pool's (a quarter of it)
+    # does not: the conv and the pool in chunks of 2 steps, then the rest once over all steps
+    assert _plan(net, x) == (2, 2)
     calls = _counting(monkeypatch)
     assert_same_run(net, x)
-    assert calls.count("Conv2d") == 5 and calls.count("Linear") == 5
-    assert calls.count("Leaky") == 5 + 1
+    assert calls.count("Conv2d") == 5 and calls.count("MaxPool2d") == 5
+    assert calls.count("Linear") == 1 and calls.count("Leaky") == 2
 
 
 def test_small_networks_fold_every_step_at_once():
@@ -267,7 +266,8 @@ def test_chunk_plan_from_stage_sizes(monkeypatch):
     monkeypatch.setattr(running, "CHUNK_BYTES", 100)
     monkeypatch.setattr(running, "FOLD_BYTES", 300)
     assert running.chunk_plan([10, 30], steps=10) is None  # 300 bytes folded: fold all steps
-    assert running.chunk_plan([50, 20, 5, 5], steps=10) == (3, 2)  # large 0, 1; up to stage 2 chunked
+    assert running.chunk_plan([50, 20, 5, 5], steps=10) == (2, 2)  # stage 0 too large: it and stage 1 chunked
+    assert running.chunk_plan([50, 40, 20, 5], steps=10) == (3, 2)  # 0 and 1 too large: up to stage 2
     assert running.chunk_plan([5, 40], steps=10) == (2, 2)  # the last stage large: everything chunked
     assert running.chunk_plan([500, 5], steps=10) == (2, 1)  # one step alone exceeds the budget
     assert running.chunk_plan([], steps=10) is None

@@ -132,6 +132,19 @@ class SpikingNeuron(nn.Module):
         """
         return None
 
+    def fast_sequence(
+        self, x_seq: torch.Tensor, record_states: bool
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None:
+        """``(spk_seq, states)`` of :meth:`forward_sequence` by a lean route, or ``None``.
+
+        Called with no states passed in; it starts from the stored ones. ``states``
+        holds every state's sequence with ``record_states``, else each state after
+        the last step. A neuron with such a route (``Leaky``) overrides this; it must
+        give what the general route gives, values and gradients. ``None`` takes the
+        general route.
+        """
+        return None
+
     def _advance(self, x: torch.Tensor, passed: tuple[Any, ...], fast: bool = True):
         """Run one spec step from the stored (or ``passed``) states and store the result.
 
@@ -166,8 +179,9 @@ class SpikingNeuron(nn.Module):
 
         Equal to calling the neuron once per step and stacking what each step returns
         (spikes and every state), forward and backward; the neuron keeps the last
-        states, as after the step loop. A fused kernel runs it when the neuron's
-        options allow (see :mod:`snnx_torch.fused`), otherwise the step loop does.
+        states, as after the step loop. The neuron's lean route (:meth:`fast_sequence`)
+        or a fused kernel runs it when the neuron's options allow (see
+        :mod:`snnx_torch.fused`), otherwise the step loop does.
         With ``record_states=False`` it returns ``(spk_seq, *last_states)`` instead,
         the states after the last step only, which spares a kernel writing (and
         keeping for backward) every step's state.
@@ -180,6 +194,13 @@ class SpikingNeuron(nn.Module):
                 f"{name}.forward_sequence expects [time, batch, ...], got shape {tuple(x_seq.shape)}."
             )
         check_input(name, x_seq)
+        handed_in = any(state is not None for state in passed)
+        fast = None if handed_in else self.fast_sequence(x_seq, record_states)
+        if fast is not None:
+            spk_seq, outputs = fast
+            for state_name, values in zip(spec.states, outputs):
+                setattr(self, state_name, values[-1] if record_states else values)
+            return (spk_seq, *outputs)
         config = self.step_config()
         kernel = kernel_for(spec, self, config)
         if kernel is None:

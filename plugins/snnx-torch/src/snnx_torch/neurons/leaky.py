@@ -7,6 +7,7 @@ from typing import Any
 import torch
 
 from snnx.specs.leaky import LeakySpec
+from snnx_torch.fused.leaky_sequence import leaky_sequence
 from snnx_torch.fused.leaky_step import leaky_step
 from snnx_torch.neurons.base import SpikingNeuron
 
@@ -35,4 +36,11 @@ class Leaky(SpikingNeuron):
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None:
         """One step as one compiled call on the CPU (:mod:`snnx_torch.fused.leaky_step`) when it applies."""
         result = leaky_step(self._spike, x, states[0], params, config)
+        return None if result is None else (result[0], (result[1],))
+
+    def fast_sequence(
+        self, x_seq: torch.Tensor, record_states: bool
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None:
+        """All steps in one compiled CPU scan (:mod:`snnx_torch.fused.leaky_sequence`) when it applies."""
+        result = leaky_sequence(self, x_seq, record_states)
         return None if result is None else (result[0], (result[1],))

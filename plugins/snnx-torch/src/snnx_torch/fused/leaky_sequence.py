@@ -1,0 +1,93 @@
+r"""A ``Leaky`` neuron over a whole sequence straight into the compiled CPU scan.
+
+:meth:`SpikingNeuron.forward_sequence` resolves states and parameters for any
+kernel: a zero state as large as a step, every parameter converted to the input's
+dtype, a view per recorded state. Each of those is a tensor operation, and on the
+CPU, right after the large layer it follows, each costs tens of microseconds, as
+much as the scan of a small layer. :func:`leaky_sequence` is the same run of
+
+.. math::
+
+    U[t] = \mathrm{clip}(\beta, 0, 1)\,U[t-1] + X[t] - R[t]\,\theta \ \text{(subtract; zero, none alike)},
+    \qquad S[t] = g\,H(U[t] - \theta)
+
+through :class:`~snnx_torch.fused.native.scans.NativeMembraneScan` with only the
+checks and operations the scan needs: a fresh neuron starts from a single zero
+(never a zero tensor as large as a step) and a decay that is a constant in
+:math:`[0, 1]` is passed as it is (no clamp). The numbers and gradients are those
+of the general path (tests compare the two); where any precondition fails it
+returns ``None`` and the general path runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from snnx_torch.compat import is_compiling
+from snnx_torch.fused import native
+from snnx_torch.fused.common import clamped, derivative_fn
+from snnx_torch.fused.native.scans import NativeMembraneScan, _broadcasts_to, surrogate_code
+from snnx_torch.fused.scan import MembraneRule
+from snnx_torch.fused.triton_kernels import interpreting
+
+_FLOATS = (torch.float32, torch.float64)
+_RULES = {
+    (mechanism, delay): MembraneRule(mechanism, delay)
+    for mechanism in ("subtract", "zero", "none")
+    for delay in (True, False)
+}
+_ZERO: dict[torch.dtype, torch.Tensor] = {}
+"""One zero per dtype: the starting potential of a fresh neuron (never written to)."""
+
+
+def leaky_sequence(
+    neuron: Any, x_seq: torch.Tensor, record: bool
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """``(spk_seq, mem)`` of ``neuron`` (a ``Leaky``) over ``x_seq [T, ...]``, or ``None``.
+
+    ``mem`` is every step's potential ``[T, ...]`` with ``record``, else the last
+    step's ``[...]``. Runs from the neuron's stored potential (fresh or of one
+    step's shape); the caller stores the new one. ``None`` when the compiled scan
+    does not apply: not the CPU, not float32/float64, ``torch.compile`` or the
+    Triton interpreter active, the library not built, inhibition, ``state_quant``,
+    a spike function without a C++ twin, or a state or parameter of another dtype
+    or shape.
+    """
+    dtype = x_seq.dtype
+    if dtype not in _FLOATS or x_seq.device.type != "cpu" or is_compiling() or interpreting():
+        return None
+    if neuron.inhibition or neuron.state_quant:
+        return None
+    derivative = derivative_fn(neuron._spike)
+    if derivative is None or surrogate_code(derivative) is None or native.library() is None:
+        return None
+    step = x_seq.shape[1:]
+    mem = neuron.mem
+    if mem.numel() == 0:
+        mem = _zero(dtype)
+    elif mem.dtype != dtype or mem.shape != step:
+        return None
+    beta, threshold, factor = neuron.beta, neuron.threshold, neuron.graded_spikes_factor
+    for param in (beta, threshold, factor):
+        if param.dtype != dtype or param.device != x_seq.device:
+            return None
+        if param.numel() != 1 and not _broadcasts_to(param.shape, step):
+            return None
+    rule = _RULES[neuron.reset_mechanism, neuron.reset_delay]
+    return NativeMembraneScan.apply(x_seq, mem, _decay(beta), threshold, factor, rule, derivative, record)
+
+
+def _zero(dtype: torch.dtype) -> torch.Tensor:
+    zero = _ZERO.get(dtype)
+    if zero is None:
+        zero = _ZERO[dtype] = torch.zeros((), dtype=dtype)
+    return zero
+
+
+def _decay(beta: torch.Tensor) -> torch.Tensor:
+    r""":math:`\mathrm{clip}(\beta, 0, 1)`; ``beta`` itself when it is a constant already inside."""
+    if beta.requires_grad or beta.numel() != 1 or not 0.0 <= float(beta) <= 1.0:
+        return clamped(beta)
+    return beta
