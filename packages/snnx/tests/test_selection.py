@@ -88,3 +88,26 @@ def test_backend_for_finds_the_owner_and_rejects_foreign_objects():
     assert snnx.backend_for(np.zeros(3)).name == "numpy"
     with pytest.raises(TypeError, match=r"no available snnx backend handles objects of type builtins\.str"):
         snnx.backend_for("not an array")
+
+
+def test_plugins_are_asked_for_backends_again_only_after_the_plugins_change(offline_backend):
+    calls = []
+
+    class Counting:
+        @hookimpl
+        def snnx_backends(self):
+            calls.append(1)
+            return []
+
+    snnx.plugin_manager.register(Counting(), name="counting")
+    try:
+        snnx.backends()
+        snnx.backends()
+        selection.backend_for(np.zeros(3))
+        assert len(calls) == 1  # the registry is kept between lookups
+        snnx.plugin_manager.unregister("offline-plugin")
+        assert "offline" not in [row.name for row in snnx.backends()]
+        assert len(calls) == 2  # an unregistered plugin is noticed at once
+    finally:
+        snnx.plugin_manager.unregister("counting")
+        snnx.plugin_manager.register(_Plugin(), name="offline-plugin")  # for the fixture's teardown

@@ -43,6 +43,8 @@ class PluginManager:
         self._pluggy.add_hookspecs(hookspecs)
         self._lock = threading.RLock()
         self._discovered = False
+        self.generation = 0
+        """Counts changes to the registered plugins, so callers can keep what they derived from them."""
         self.broken: list[BrokenPlugin] = []
         from snnx.numpy_backend import plugin as numpy_plugin
 
@@ -52,10 +54,12 @@ class PluginManager:
         """Register a plugin object by hand (what an entry point does automatically)."""
         with self._lock:
             self._pluggy.register(plugin, name=name)
+            self.generation += 1
 
     def unregister(self, name: str) -> None:
         with self._lock:
             self._pluggy.unregister(name=name)
+            self.generation += 1
 
     def plugin_names(self) -> list[str]:
         self.discover()
@@ -67,6 +71,7 @@ class PluginManager:
             if self._discovered:
                 return
             self._discovered = True
+            self.generation += 1
             if os.environ.get(DISABLE_AUTOLOAD_ENV, "") not in ("", "0"):
                 return
             for entry_point in entry_points(group=ENTRY_POINT_GROUP):

@@ -43,13 +43,20 @@ class Selection:
 _selected: list[Selection] = []
 """The selection made by :class:`use` (process-wide; empty when none was made)."""
 _instances: dict[str, tuple[str, Backend]] = {}
+_registered_at = [-1]
+"""The plugin manager's ``generation`` that ``_instances`` was built at."""
 
 
 def _registry() -> dict[str, tuple[str, Backend]]:
     """Every backend any plugin provides, by name, as ``(plugin_name, backend)``.
 
-    Instances are kept, so a backend's caches survive between calls.
+    Asked of the plugins again only after a plugin was registered or unregistered
+    (``snnx.run`` looks its backend up on every call). Instances are kept, so a
+    backend's caches survive.
     """
+    plugin_manager.discover()
+    if _registered_at[0] == plugin_manager.generation:
+        return _instances
     current: dict[str, tuple[str, Backend]] = {}
     for plugin_name, provided in plugin_manager.call("snnx_backends"):
         for backend in provided:
@@ -60,7 +67,8 @@ def _registry() -> dict[str, tuple[str, Backend]]:
                 current[backend.name] = (plugin_name, backend)
     _instances.clear()
     _instances.update(current)
-    return current
+    _registered_at[0] = plugin_manager.generation
+    return _instances
 
 
 def backends() -> list[BackendInfo]:

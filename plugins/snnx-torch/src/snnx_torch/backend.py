@@ -29,14 +29,18 @@ class TorchBackend(Backend):
     name = "torch"
     priority = 100
     supports_gradients = True
+    _available = False
 
     def availability(self) -> Availability:
+        if self._available:  # once imported, torch stays usable for the rest of the process
+            return Availability(True)
         try:
             torch = importlib.import_module("torch")
         except Exception as error:  # not installed, or a broken install
             return Availability(False, f"torch cannot be imported ({error}); pip install 'snnx[torch]'")
         if _torch_version(torch.__version__) < MINIMUM_TORCH:
             return Availability(False, f"torch {torch.__version__} is too old; snnx needs torch >= 2.2")
+        self._available = True
         return Availability(True)
 
     def devices(self) -> list[str]:
