@@ -28,7 +28,7 @@ import torch
 from snnx_torch.compat import is_compiling
 from snnx_torch.fused import native
 from snnx_torch.fused.common import clamped, derivative_fn
-from snnx_torch.fused.native.scans import NativeMembraneScan, _broadcasts_to, surrogate_code
+from snnx_torch.fused.native.scans import NativeMembraneScan, _broadcasts_to, surrogate_code, zero_scalar
 from snnx_torch.fused.scan import MembraneRule
 from snnx_torch.fused.triton_kernels import interpreting
 
@@ -38,8 +38,6 @@ _RULES = {
     for mechanism in ("subtract", "zero", "none")
     for delay in (True, False)
 }
-_ZERO: dict[torch.dtype, torch.Tensor] = {}
-"""One zero per dtype: the starting potential of a fresh neuron (never written to)."""
 
 
 def leaky_sequence(
@@ -66,7 +64,7 @@ def leaky_sequence(
     step = x_seq.shape[1:]
     mem = neuron.mem
     if mem.numel() == 0:
-        mem = _zero(dtype)
+        mem = zero_scalar(dtype)
     elif mem.dtype != dtype or mem.shape != step:
         return None
     beta, threshold, factor = neuron.beta, neuron.threshold, neuron.graded_spikes_factor
@@ -77,13 +75,6 @@ def leaky_sequence(
             return None
     rule = _RULES[neuron.reset_mechanism, neuron.reset_delay]
     return NativeMembraneScan.apply(x_seq, mem, _decay(beta), threshold, factor, rule, derivative, record)
-
-
-def _zero(dtype: torch.dtype) -> torch.Tensor:
-    zero = _ZERO.get(dtype)
-    if zero is None:
-        zero = _ZERO[dtype] = torch.zeros((), dtype=dtype)
-    return zero
 
 
 def _decay(beta: torch.Tensor) -> torch.Tensor:

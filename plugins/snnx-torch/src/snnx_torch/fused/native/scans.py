@@ -120,6 +120,17 @@ def unless_zero(state: torch.Tensor) -> torch.Tensor | None:
     return None if all_zero else state
 
 
+_ZEROS: dict[torch.dtype, torch.Tensor] = {}
+
+
+def zero_scalar(dtype: torch.dtype) -> torch.Tensor:
+    """A single CPU zero of ``dtype``, made once and shared: a fresh state the loops broadcast (never written)."""
+    zero = _ZEROS.get(dtype)
+    if zero is None:
+        zero = _ZEROS[dtype] = torch.zeros((), dtype=dtype)
+    return zero
+
+
 def _pointer(tensor: torch.Tensor | None) -> int | None:
     return None if tensor is None else tensor.data_ptr()
 
@@ -191,7 +202,7 @@ class NativeMembraneScan(torch.autograd.Function):
         mem0, first, second, decay, threshold, factor = ctx.saved_tensors
         rule: MembraneRule = ctx.rule
         needs = ctx.needs_input_grad
-        mem0 = first.new_zeros(()) if mem0 is None else mem0
+        mem0 = zero_scalar(first.dtype) if mem0 is None else mem0
         surrogate = ctx.derivative is not zero_derivative
         if grad_mem is None and not (surrogate and grad_spk is not None):
             if ctx.record:
