@@ -124,7 +124,7 @@ _ZEROS: dict[torch.dtype, torch.Tensor] = {}
 
 
 def zero_scalar(dtype: torch.dtype) -> torch.Tensor:
-    """A single CPU zero of ``dtype``, made once and shared: a fresh state the loops broadcast (never written)."""
+    """One CPU zero of ``dtype``, made once and shared: a fresh state the loops broadcast (never written)."""
     zero = _ZEROS.get(dtype)
     if zero is None:
         zero = _ZEROS[dtype] = torch.zeros((), dtype=dtype)
