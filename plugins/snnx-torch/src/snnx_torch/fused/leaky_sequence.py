@@ -69,7 +69,7 @@ def leaky_sequence(
         return None
     beta, threshold, factor = neuron.beta, neuron.threshold, neuron.graded_spikes_factor
     for param in (beta, threshold, factor):
-        if param.dtype != dtype or param.device != x_seq.device:
+        if param.dtype != dtype or not param.is_cpu:
             return None
         if param.numel() != 1 and not _broadcasts_to(param.shape, step):
             return None

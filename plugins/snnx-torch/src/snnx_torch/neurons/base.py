@@ -243,7 +243,7 @@ class SpikingNeuron(nn.Module):
         """Forget this neuron's hidden state; the next step starts from zero."""
         for state_name in self.spec.states:
             old = getattr(self, state_name)
-            setattr(self, state_name, torch.zeros(0, dtype=old.dtype, device=old.device))
+            setattr(self, state_name, old.new_empty(0))
 
     def detach_hidden(self) -> None:
         """Cut this neuron's hidden state from the autograd graph (truncated BPTT)."""

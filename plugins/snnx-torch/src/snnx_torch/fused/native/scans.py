@@ -114,6 +114,8 @@ def unless_zero(state: torch.Tensor) -> torch.Tensor | None:
     The same test as :func:`snnx_torch.fused.scan.unless_zero`, in a compiled loop: ``Tensor.any``
     costs tens of microseconds even on a small state, which one-step calls would pay every step.
     """
+    if state is _ZEROS.get(state.dtype):
+        return None
     if not state.is_contiguous():
         return state if bool(state.any()) else None
     all_zero = _function("snnx_all_zero", state.dtype)(state.data_ptr(), state.numel())
@@ -183,10 +185,10 @@ class NativeMembraneScan(torch.autograd.Function):
         spk_seq = POOL.empty(x_seq.shape, x_seq)
         mem_out = POOL.empty(x_seq.shape, x_seq) if record else x_seq.new_empty(shape)
         # pre: V of every step (same-step correction only), or a scratch [...] when nothing is recorded
-        if record:
-            pre = POOL.empty(mem_out.shape, x_seq) if rule.corrects else None
+        if not rule.corrects:
+            pre = None  # the loop writes V only for the same-step correction
         else:
-            pre = x_seq.new_empty(shape)
+            pre = POOL.empty(mem_out.shape, x_seq) if record else x_seq.new_empty(shape)
         _membrane_forward(x_seq, (mem0, decay, threshold, factor), spk_seq, mem_out, pre, rule, record)
         saved = (mem_out, pre) if record else (x_seq, None)
         ctx.save_for_backward(unless_zero(mem0), *saved, decay, threshold, factor)
