@@ -28,7 +28,7 @@ import torch
 from snnx_torch.compat import is_compiling
 from snnx_torch.fused import native
 from snnx_torch.fused.common import clamped, derivative_fn
-from snnx_torch.fused.native.scans import NativeMembraneScan, _broadcasts_to, surrogate_code, zero_scalar
+from snnx_torch.fused.native.scans import NativeMembraneScan, broadcasts_to, surrogate_code, zero_scalar
 from snnx_torch.fused.scan import MembraneRule
 from snnx_torch.fused.triton_kernels import interpreting
 
@@ -54,7 +54,7 @@ def leaky_sequence(
     or shape.
     """
     dtype = x_seq.dtype
-    if dtype not in _FLOATS or x_seq.device.type != "cpu" or is_compiling() or interpreting():
+    if dtype not in _FLOATS or not x_seq.is_cpu or is_compiling() or interpreting():
         return None
     if neuron.inhibition or neuron.state_quant:
         return None
@@ -65,13 +65,13 @@ def leaky_sequence(
     mem = neuron.mem
     if mem.numel() == 0:
         mem = zero_scalar(dtype)
-    elif mem.dtype != dtype or mem.shape != step:
+    elif mem.dtype != dtype or mem.shape != step or not mem.is_cpu:
         return None
     beta, threshold, factor = neuron.beta, neuron.threshold, neuron.graded_spikes_factor
     for param in (beta, threshold, factor):
         if param.dtype != dtype or not param.is_cpu:
             return None
-        if param.numel() != 1 and not _broadcasts_to(param.shape, step):
+        if param.numel() != 1 and not broadcasts_to(param.shape, step):
             return None
     rule = _RULES[neuron.reset_mechanism, neuron.reset_delay]
     return NativeMembraneScan.apply(x_seq, mem, _decay(beta), threshold, factor, rule, derivative, record)

@@ -70,12 +70,12 @@ def _usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
     for tensor in tensors:
         if tensor.dtype != dtype or tensor.device != device:
             return False
-        if tensor.numel() != 1 and not _broadcasts_to(tensor.shape, step):
+        if tensor.numel() != 1 and not broadcasts_to(tensor.shape, step):
             return False
     return native.library() is not None
 
 
-def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+def broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
     """Whether ``shape`` broadcasts to ``target`` without growing it (trailing dimensions 1 or equal)."""
     if len(shape) > len(target):
         return False
