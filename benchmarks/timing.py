@@ -4,12 +4,12 @@ Each repetition runs every case once, in an order rotated by one place per
 repetition, so slow phases of a noisy machine hit all cases alike. Each timed call
 comes straight after ``settle`` untimed calls of the same case, as in a training
 loop, where a step follows a step of the same network: without them a case would
-always run after the same other case and inherit its leftovers (measured on W1:
-the case after the folded floor ran 8-15 % slower than the same case elsewhere,
-glibc having handed the floor's freed buffers back to the kernel). The first
-``warmup`` repetitions are discarded. Garbage collection runs between repetitions
-and is off during them. Summary of samples x₁..xₙ: median m = Q₂, IQR = Q₃ - Q₁
-(quartiles by linear interpolation between samples).
+always run after the same other case and inherit the allocator and cache state it
+left (measured on W1: the case after the folded floor ran 8-15 % slower than the
+same case elsewhere; snnx.run at 1.23x of the floor without settling, 1.12x with
+it). The first ``warmup`` repetitions are discarded. Garbage collection runs between
+repetitions and is off during them. Summary of samples x₁..xₙ: median m = Q₂,
+IQR = Q₃ - Q₁ (quartiles by linear interpolation between samples).
 """
 
 from __future__ import annotations
