@@ -184,7 +184,7 @@ class NativeMembraneScan(torch.autograd.Function):
         x_seq = x_seq.contiguous()
         spk_seq = POOL.empty(x_seq.shape, x_seq)
         mem_out = POOL.empty(x_seq.shape, x_seq) if record else x_seq.new_empty(shape)
-        # pre: V of every step (same-step correction only), or a scratch [...] when nothing is recorded
+        # pre (the same-step correction only): V of every step, or without `record` a scratch [...]
         if not rule.corrects:
             pre = None  # the loop writes V only for the same-step correction
         else:
