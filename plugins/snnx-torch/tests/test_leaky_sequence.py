@@ -53,9 +53,9 @@ def _sequence(neuron, x, record, lean, calls=1):
     return [out.detach() for out in outputs], dict(zip(["x", *names], grads)), neuron.mem.detach()
 
 
-def assert_lean_equals_general(make, x, record=True, calls=1, routes=None):
+def assert_lean_equals_general(make, x, routes, record=True, calls=1):
     lean_out, lean_grads, lean_mem = _sequence(make(), x, record, lean=True, calls=calls)
-    assert routes is None or (routes and all(routes)), "the lean route did not run"
+    assert routes and all(routes), "the lean route did not run"
     general_out, general_grads, general_mem = _sequence(make(), x, record, lean=False, calls=calls)
     for ours, expected in zip(lean_out, general_out, strict=True):
         assert ours.shape == expected.shape and torch.equal(ours, expected)

@@ -184,8 +184,8 @@ def chunk_plan(sizes: list[int], steps: int) -> tuple[int, int] | None:
     """
     if not sizes or max(sizes) * steps <= FOLD_BYTES:
         return None
-    large = [index for index, size in enumerate(sizes) if size * steps > FOLD_BYTES]
-    split = min(len(sizes), large[-1] + 2)
+    last_large = max(index for index, size in enumerate(sizes) if size * steps > FOLD_BYTES)
+    split = min(len(sizes), last_large + 2)
     return split, max(1, CHUNK_BYTES // max(sizes[:split]))
 
 

@@ -26,18 +26,10 @@ from typing import Any
 import torch
 
 from snnx_torch.compat import is_compiling
-from snnx_torch.fused import native
 from snnx_torch.fused.common import clamped, derivative_fn
-from snnx_torch.fused.native.scans import NativeMembraneScan, broadcasts_to, surrogate_code, zero_scalar
-from snnx_torch.fused.scan import MembraneRule
+from snnx_torch.fused.native.scans import NativeMembraneScan, membrane_usable, zero_scalar
+from snnx_torch.fused.scan import LEAKY_RULES
 from snnx_torch.fused.triton_kernels import interpreting
-
-_FLOATS = (torch.float32, torch.float64)
-_RULES = {
-    (mechanism, delay): MembraneRule(mechanism, delay)
-    for mechanism in ("subtract", "zero", "none")
-    for delay in (True, False)
-}
 
 
 def leaky_sequence(
@@ -53,27 +45,22 @@ def leaky_sequence(
     a spike function without a C++ twin, or a state or parameter of another dtype
     or shape.
     """
-    dtype = x_seq.dtype
-    if dtype not in _FLOATS or not x_seq.is_cpu or is_compiling() or interpreting():
+    if is_compiling():  # torch.compile traces the general route (before any cache lookup below)
         return None
-    if neuron.inhibition or neuron.state_quant:
+    if interpreting() or neuron.inhibition or neuron.state_quant:
         return None
     derivative = derivative_fn(neuron._spike)
-    if derivative is None or surrogate_code(derivative) is None or native.library() is None:
+    if derivative is None:
         return None
-    step = x_seq.shape[1:]
     mem = neuron.mem
     if mem.numel() == 0:
-        mem = zero_scalar(dtype)
-    elif mem.dtype != dtype or mem.shape != step or not mem.is_cpu:
-        return None
+        mem = zero_scalar(x_seq.dtype)
+    elif mem.shape != x_seq.shape[1:]:
+        return None  # the general route names the stale state
     beta, threshold, factor = neuron.beta, neuron.threshold, neuron.graded_spikes_factor
-    for param in (beta, threshold, factor):
-        if param.dtype != dtype or not param.is_cpu:
-            return None
-        if param.numel() != 1 and not broadcasts_to(param.shape, step):
-            return None
-    rule = _RULES[neuron.reset_mechanism, neuron.reset_delay]
+    if not membrane_usable(x_seq, (mem, beta, threshold, factor), derivative):
+        return None
+    rule = LEAKY_RULES[neuron.reset_mechanism, neuron.reset_delay]
     return NativeMembraneScan.apply(x_seq, mem, _decay(beta), threshold, factor, rule, derivative, record)
 
 

@@ -44,10 +44,9 @@ from snnx_torch.fused.native.scans import (
     membrane_usable,
     surrogate_code,
 )
-from snnx_torch.fused.scan import MembraneRule
+from snnx_torch.fused.scan import LEAKY_RULES, MembraneRule
 
 _NO_GRADIENTS = (None,) * 7
-_RULES = {mechanism: MembraneRule(mechanism) for mechanism in ("subtract", "zero", "none")}
 
 
 class LeakyStep(torch.autograd.Function):
@@ -128,6 +127,6 @@ def leaky_step(
         clamped(beta),
         threshold,
         factor,
-        _RULES[config["reset_mechanism"]],
+        LEAKY_RULES[config["reset_mechanism"], True],
         surrogate_code(derivative),
     )

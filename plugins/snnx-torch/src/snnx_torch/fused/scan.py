@@ -67,6 +67,14 @@ class MembraneRule:
         return not self.delay and self.mechanism != "none"
 
 
+LEAKY_RULES = {
+    (mechanism, delay): MembraneRule(mechanism, delay)
+    for mechanism in ("subtract", "zero", "none")
+    for delay in (True, False)
+}
+"""``Leaky``'s rule per ``(reset_mechanism, reset_delay)``, made once (its zero reset keeps the input)."""
+
+
 CPU_BLOCK_ELEMENTS = 1 << 15
 """Elements per block of steps the backward passes work on at once on the CPU.
 

@@ -131,6 +131,13 @@ inline void prefetch_row(const T* row, int64_t n) {
   for (int64_t j = 0; j < n; j += line) __builtin_prefetch(row + j);
 }
 
+// Row t of a gradient input, when it is a [T, M] array (a broadcast value or the last step alone is not).
+template <class T>
+inline void prefetch_grad(const Grad<T>& grad, int64_t t, int64_t a, int64_t n) {
+  if (grad.values != nullptr && grad.element_stride != 0 && !grad.last_only)
+    prefetch_row(grad.values + t * grad.time_stride + a, n);
+}
+
 // A per-thread buffer of at least `size` elements, kept for the next call (no allocation per call).
 template <class T>
 T* thread_buffer(std::size_t size) {
@@ -305,10 +312,8 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
     for (int64_t t = steps - 1; t >= 0; --t) {
       if (t >= PREFETCH_STEPS) {  // walking time backwards: the rows PREFETCH_STEPS steps earlier
         const int64_t ahead = t - PREFETCH_STEPS;
-        if (grad_spk.values != nullptr && grad_spk.element_stride != 0 && !grad_spk.last_only)
-          prefetch_row(grad_spk.values + ahead * grad_spk.time_stride + a, n);
-        if (grad_mem.values != nullptr && grad_mem.element_stride != 0 && !grad_mem.last_only)
-          prefetch_row(grad_mem.values + ahead * grad_mem.time_stride + a, n);
+        prefetch_grad(grad_spk, ahead, a, n);
+        prefetch_grad(grad_mem, ahead, a, n);
         if (saved.record) {
           prefetch_row(mem.row(ahead, a), n);
           if (CORRECTS) prefetch_row(pre.row(ahead, a), n);

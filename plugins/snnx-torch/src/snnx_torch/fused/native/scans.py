@@ -63,12 +63,12 @@ def surrogate_code(derivative: DerivativeFn) -> tuple[int, tuple[float, ...]] | 
 
 
 def _usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool:
-    dtype, device = x_seq.dtype, x_seq.device
-    if device.type != "cpu" or dtype not in _SUFFIX or is_compiling():
+    dtype = x_seq.dtype
+    if not x_seq.is_cpu or dtype not in _SUFFIX or is_compiling():
         return False
     step = x_seq.shape[1:]
     for tensor in tensors:
-        if tensor.dtype != dtype or tensor.device != device:
+        if tensor.dtype != dtype or not tensor.is_cpu:
             return False
         if tensor.numel() != 1 and not broadcasts_to(tensor.shape, step):
             return False
@@ -171,6 +171,20 @@ def _threads() -> int:
     return max(1, torch.get_num_threads())
 
 
+def _loop_arguments(steps: int, shape: torch.Size, rule: MembraneRule, record: bool, broadcast: int) -> tuple:
+    """What both membrane loops take last: sizes, the reset rule, ``record``, threads, broadcast bits."""
+    return (
+        steps,
+        math.prod(shape),
+        MECHANISMS[rule.mechanism],
+        int(rule.corrects),
+        int(rule.zero_input),
+        int(record),
+        _threads(),
+        broadcast,
+    )
+
+
 class NativeMembraneScan(torch.autograd.Function):
     """:class:`~snnx_torch.fused.scan.MembraneScan` through ``scan.cpp``.
 
@@ -264,14 +278,7 @@ def _membrane_forward(
         spk_seq.data_ptr(),
         mem_out.data_ptr(),
         _pointer(pre),
-        x_seq.shape[0],
-        math.prod(shape),
-        MECHANISMS[rule.mechanism],
-        int(rule.corrects),
-        int(rule.zero_input),
-        int(record),
-        _threads(),
-        broadcast,
+        *_loop_arguments(x_seq.shape[0], shape, rule, record, broadcast),
     )
 
 
@@ -311,14 +318,7 @@ def membrane_backward(
         kind,
         ctypes.addressof(surrogate_parameters(parameters)),
         *(_pointer(tensor) for tensor in outputs),
-        steps,
-        math.prod(shape),
-        MECHANISMS[rule.mechanism],
-        int(rule.corrects),
-        int(rule.zero_input),
-        int(record),
-        _threads(),
-        broadcast,
+        *_loop_arguments(steps, shape, rule, record, broadcast),
     )
 
 
