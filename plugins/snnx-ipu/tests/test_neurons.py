@@ -187,7 +187,7 @@ def test_forward_sequence_never_uses_a_fused_kernel(name, index, monkeypatch):
         return None  # the step loop, for the torch neuron too
 
     def lean_spy(module):
-        def ask(x_seq, record_states):
+        def ask(x_seq, record_states, input_bias=None):
             asked.append(module)
             return None
 

@@ -45,19 +45,32 @@ def test_views_arrays_and_saved_tensors_keep_a_buffer_in_use(holder):
     assert pool.empty(LARGE, LIKE).data_ptr() == address
 
 
-def test_small_buffers_dtypes_and_a_resized_storage():
+def test_small_buffers_dtypes_shapes_and_a_resized_buffer():
     pool = BufferPool()
     small = pool.empty((4, 4), LIKE)
     assert small.shape == (4, 4)
-    assert not pool._storages  # below MIN_BYTES: torch's allocator
+    assert not pool._buffers  # below MIN_BYTES: torch's allocator
     doubles = pool.empty((128, 1024), torch.empty(0, dtype=torch.float64))
     assert doubles.dtype == torch.float64
-    doubles.resize_(256, 1024)  # grows the shared storage: that storage is no longer a 1 MiB buffer
+    address = doubles.data_ptr()
     del doubles
+    floats = pool.empty((256, 1024), LIKE)  # the same bytes, another dtype and shape: a buffer of its own
+    assert floats.dtype == torch.float32 and floats.data_ptr() != address
+    grown = pool.empty((128, 1024), torch.empty(0, dtype=torch.float64))
+    grown.resize_(256, 1024)  # grows the shared storage in place
+    del grown
     again = pool.empty((128, 1024), torch.empty(0, dtype=torch.float64))
-    kept = pool._storages[128 * 1024 * 8]
-    assert len(kept) == 2  # the resized storage was passed over
-    assert again.untyped_storage().data_ptr() == kept[1].data_ptr()
+    assert again.shape == (128, 1024) and again.is_contiguous()
+    again.fill_(2.0)
+    assert bool((again == 2.0).all())
+
+
+def test_another_device_is_never_served_from_the_pool():
+    pool = BufferPool()
+    cpu = pool.empty(LARGE, LIKE)
+    del cpu
+    meta = pool.empty(LARGE, torch.empty(0, device="meta"))
+    assert meta.device.type == "meta"
 
 
 def test_the_pool_keeps_at_most_max_bytes_and_releases(monkeypatch):
@@ -68,14 +81,14 @@ def test_the_pool_keeps_at_most_max_bytes_and_releases(monkeypatch):
     third = held.pop().data_ptr()
     assert all(third != kept.data_ptr() for kept in held)
     pool.release()
-    assert pool._kept == 0 and not pool._storages
+    assert pool._kept == 0 and not pool._buffers
 
 
 def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("SNNX_BUFFER_POOL", "0")
     pool = BufferPool()
     pool.empty(LARGE, LIKE)
-    assert not pool._storages
+    assert not pool._buffers
 
 
 @pytest.mark.skipif(native.library() is None, reason=f"compiled CPU scans unavailable: {native.status()}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import os
 import socket
+import time
 
 import pytest
 import torch
@@ -31,6 +32,8 @@ import snnx
 pytestmark = pytest.mark.skipif(not dist.is_available(), reason="torch built without torch.distributed")
 
 WORLD = 2
+WORKER_TIMEOUT_S = 240
+"""A worker that hangs fails the test (and is killed) instead of stalling the whole run."""
 T, BATCH, FEATURES = 6, 8, 4
 LR = 0.5
 
@@ -131,6 +134,9 @@ def worker(rank: int, port: int, out_dir: str) -> None:
             model = nn.parallel.DistributedDataParallel(wrap(net))
             sgd_step(model, list(net.parameters()), run, x_seq[:, half], target[:, half])
             results[name] = {key: value.detach().clone() for key, value in net.named_parameters()}
+            # DDP's reducer holds the process group: let it go while the group is alive (a reducer
+            # outliving destroy_process_group tears gloo down late, and its thread join can hang)
+            del model
         torch.save(results, os.path.join(out_dir, f"rank{rank}.pt"))
     finally:
         dist.destroy_process_group()
@@ -146,7 +152,15 @@ def free_port() -> int:
 def ranks(tmp_path_factory) -> list[dict[str, dict[str, torch.Tensor]]]:
     """The parameters each of the two processes ends with, per mode."""
     out_dir = tmp_path_factory.mktemp("ddp")
-    mp.start_processes(worker, args=(free_port(), str(out_dir)), nprocs=WORLD, start_method="fork")
+    workers = mp.start_processes(
+        worker, args=(free_port(), str(out_dir)), nprocs=WORLD, join=False, start_method="fork"
+    )
+    deadline = time.monotonic() + WORKER_TIMEOUT_S
+    while not workers.join(timeout=1):
+        if time.monotonic() > deadline:
+            for process in workers.processes:
+                process.kill()
+            pytest.fail(f"the {WORLD} DDP workers did not finish within {WORKER_TIMEOUT_S} s (killed)")
     return [torch.load(out_dir / f"rank{rank}.pt") for rank in range(WORLD)]
 
 

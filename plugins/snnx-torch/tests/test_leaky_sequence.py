@@ -23,8 +23,8 @@ def routes(monkeypatch):
     taken = []
     lean = leaky.leaky_sequence
 
-    def spy(neuron, x_seq, record):
-        result = lean(neuron, x_seq, record)
+    def spy(neuron, x_seq, record, input_bias=None):
+        result = lean(neuron, x_seq, record, input_bias)
         taken.append(result is not None)
         return result
 
@@ -41,7 +41,8 @@ def _sequence(neuron, x, record, lean, calls=1):
     """Outputs of ``calls`` consecutive ``forward_sequence`` calls (state carried), and all gradients."""
     x = x.clone().requires_grad_(True)
     if not lean:
-        neuron.fast_sequence = lambda x_seq, record_states: None  # the general route (the kernel)
+        # the general route (the kernel)
+        neuron.fast_sequence = lambda x_seq, record_states, input_bias=None: None
     neuron.reset_hidden()
     outputs = []
     for part in x.chunk(calls):

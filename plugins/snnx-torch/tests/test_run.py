@@ -205,13 +205,13 @@ def _plan(net, x_seq):
 def _counting(monkeypatch):
     """Record the type of every stage ``snnx.run`` runs from now on."""
     calls = []
-    through = running._through
+    stage = running._stage
 
-    def counted(layer, h):
+    def counted(layer, h, following, bias):
         calls.append(type(layer).__name__)
-        return through(layer, h)
+        return stage(layer, h, following, bias)
 
-    monkeypatch.setattr(running, "_through", counted)
+    monkeypatch.setattr(running, "_stage", counted)
     return calls
 
 

@@ -42,9 +42,13 @@ class IPUStepNeuronMixin(IPUNeuronMixin):
     """A step neuron whose multi-step call is always the plain step loop."""
 
     def forward_sequence(
-        self, x_seq: torch.Tensor, *passed: Any, record_states: bool = True
+        self,
+        x_seq: torch.Tensor,
+        *passed: Any,
+        record_states: bool = True,
+        input_bias: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, ...]:
-        """All ``T`` steps of ``x_seq [T, ...]`` by the step loop: ``(spk_seq, *state_seqs)``.
+        """All ``T`` steps of ``x_seq [T, ...] + input_bias`` by the step loop: ``(spk_seq, *state_seqs)``.
 
         With ``record_states=False`` the states after the last step replace the sequences.
         """
@@ -53,6 +57,8 @@ class IPUStepNeuronMixin(IPUNeuronMixin):
                 f"{self.spec.name}.forward_sequence expects [time, batch, ...], got shape "
                 f"{tuple(x_seq.shape)}."
             )
+        if input_bias is not None:
+            x_seq = x_seq + input_bias
         spk_seq, *state_seqs = self._step_loop(x_seq, passed)
         return (spk_seq, *(state_seqs if record_states else (seq[-1] for seq in state_seqs)))
 

@@ -40,7 +40,9 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn import functional
 
+from snnx_torch.compat import is_compiling
 from snnx_torch.neurons.base import SpikingNeuron
 from snnx_torch.neurons.sequence import SequenceNeuron
 
@@ -202,27 +204,73 @@ def chunkable(layers: list[nn.Module]) -> bool:
 
 def _through_all(layers: list[nn.Module], h: Any, sizes: list[int] | None = None) -> Any:
     """``h`` through ``layers`` in turn; with ``sizes``, append each output's bytes per step."""
-    for layer in layers:
-        h = _through(layer, h)
+    bias = None  # a Linear's bias, left for the neuron after it to add (see leaves_bias)
+    for index, layer in enumerate(layers):
+        following = layers[index + 1] if index + 1 < len(layers) else None
+        h, bias = _stage(layer, h, following, bias)
         if sizes is not None:
             outputs = h if isinstance(h, tuple) else (h,)
             sizes.append(max(out.nbytes // max(1, out.shape[0]) for out in outputs))
     return h
 
 
-def _through(layer: nn.Module, h: Any) -> Any:
+def leaves_bias(layer: nn.Module, following: nn.Module | None, h: Any) -> bool:
+    """Whether ``layer`` is a ``Linear`` whose bias the neuron after it adds inside its own scan.
+
+    On the CPU, a folded ``Linear`` first writes its bias into all ``T * B`` output rows
+    and then adds the product to them: a pass over the sequence that a neuron with a
+    lean route (``Leaky``'s compiled scan) can do without, adding the bias to each
+    input as it reads it. Only for exactly ``nn.Linear`` without hooks (a hook would
+    see an output without its bias) and outside ``torch.compile``.
+    """
+    if type(layer) is not nn.Linear or layer.bias is None or not isinstance(following, SpikingNeuron):
+        return False
+    if type(following).fast_sequence is SpikingNeuron.fast_sequence:  # no lean route to take the bias
+        return False
+    if not isinstance(h, torch.Tensor) or not h.is_cpu or is_compiling():
+        return False
+    return not _hooked(layer)
+
+
+_GLOBAL_HOOKS = ("_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks")
+
+
+def _hooked(layer: nn.Module) -> bool:
+    """Whether any hook would see ``layer``'s call (its own, or a global one)."""
+    if layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks or layer._backward_pre_hooks:
+        return True
+    module = nn.modules.module
+    return any(getattr(module, name, True) for name in _GLOBAL_HOOKS)  # an unknown torch: assume hooks
+
+
+def _stage(
+    layer: nn.Module, h: Any, following: nn.Module | None, bias: torch.Tensor | None
+) -> tuple[Any, torch.Tensor | None]:
+    """``layer`` over all steps of ``h``, and the bias it leaves to ``following`` (:func:`leaves_bias`)."""
+    if leaves_bias(layer, following, h):
+        return _folded(h, functional.linear, layer.weight), layer.bias
+    return _through(layer, h, bias), None
+
+
+def _through(layer: nn.Module, h: Any, bias: torch.Tensor | None) -> Any:
+    """``layer`` over all steps of ``h``; ``bias`` (from :func:`leaves_bias`) goes to a neuron ``layer``."""
     if isinstance(layer, SpikingNeuron):
         config = layer.step_config()
         returned = layer.spec.returns_states(config)
-        spk_seq, *state_seqs = layer.forward_sequence(h, record_states=returned)
+        spk_seq, *state_seqs = layer.forward_sequence(h, record_states=returned, input_bias=bias)
         return layer.spec.outputs(spk_seq, tuple(state_seqs), config) if returned else spk_seq
     if isinstance(layer, SequenceNeuron):
         return layer(h)
     if isinstance(h, torch.Tensor) and foldable(layer):
-        steps, batch = h.shape[:2]
-        out = layer(h.reshape(steps * batch, *h.shape[2:]))
-        return out.reshape(steps, batch, *out.shape[1:])
+        return _folded(h, layer)
     return _step_by_step(layer, h)
+
+
+def _folded(h: torch.Tensor, function: Any, *arguments: Any) -> torch.Tensor:
+    """``function(h folded to [T * B, ...], *arguments)`` unfolded to ``[T, B, ...]``."""
+    steps, batch = h.shape[:2]
+    out = function(h.reshape(steps * batch, *h.shape[2:]), *arguments)
+    return out.reshape(steps, batch, *out.shape[1:])
 
 
 def _step_by_step(module: nn.Module, h: Any) -> Any:

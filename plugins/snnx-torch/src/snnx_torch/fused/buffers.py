@@ -4,10 +4,10 @@ On Linux, glibc hands a large freed buffer back to the kernel, so the next buffe
 of that size is paged in again, one fault per 4 KiB, and a scan that writes a
 fresh ``[T, B, N]`` output can spend more time faulting than computing (measured:
 1.65 ms into a fresh 6.25 MiB buffer against 0.47 ms into a reused one). The
-:class:`BufferPool` keeps the storages of such outputs and hands one out again
-only once nothing else holds it: no tensor, view, autograd graph or NumPy array
-refers to it (the storage's reference count is back to the pool's own). The
-memory is then the same as with fresh buffers, without the faults.
+:class:`BufferPool` keeps such outputs and hands one out again only once nothing
+else holds its memory: no tensor, view, autograd graph or NumPy array refers to it
+(the storage's reference count is back to the pool's own). The memory is then the
+same as with fresh buffers, without the faults.
 
 ``SNNX_BUFFER_POOL=0`` turns the pool off; :func:`release_buffers` empties it.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from typing import Any
 
 import torch
 
@@ -35,40 +36,46 @@ def enabled() -> bool:
 
 
 class BufferPool:
-    """Storages of large CPU buffers, handed out again once nothing else refers to them."""
+    """Large CPU buffers, handed out again once nothing else refers to their memory.
+
+    A kept buffer is a tensor of the shape and dtype it was made for, with its
+    storage. It is handed out as a new tensor on that storage (``detach``: one
+    operation, where making a tensor on a bare storage takes two, each tens of
+    microseconds right after a large layer), and is free again once the storage's
+    reference count is back to the pool's own two (the kept tensor and the storage).
+    Turning the pool off (``SNNX_BUFFER_POOL=0``) stops it from keeping new buffers;
+    :meth:`release` drops the ones it has.
+    """
 
     def __init__(self) -> None:
-        self._storages: dict[int, list[torch.UntypedStorage]] = {}
+        # (shape, dtype) -> [(kept tensor, its storage)]
+        self._buffers: dict[tuple[tuple[int, ...], torch.dtype], list[tuple[torch.Tensor, Any]]] = {}
         self._kept = 0
         self._lock = threading.Lock()
 
     def empty(self, shape: tuple[int, ...] | torch.Size, like: torch.Tensor) -> torch.Tensor:
         """An uninitialised contiguous tensor of ``shape`` with ``like``'s dtype (and the CPU)."""
-        nbytes = math.prod(shape) * like.element_size()
-        if nbytes < MIN_BYTES or like.device.type != "cpu" or not enabled():
+        if not like.is_cpu:
             return like.new_empty(shape)
+        key = (tuple(shape), like.dtype)
         with self._lock:
-            storage = self._free_storage(nbytes)
-            if storage is None:
-                storage = torch.UntypedStorage(nbytes)
-                if self._kept + nbytes <= MAX_BYTES:
-                    self._storages.setdefault(nbytes, []).append(storage)
-                    self._kept += nbytes
-            return torch.empty(0, dtype=like.dtype).set_(storage, 0, tuple(shape))
-
-    def _free_storage(self, nbytes: int) -> torch.UntypedStorage | None:
-        storages = self._storages.get(nbytes, [])
-        for index, storage in enumerate(storages):
-            # only the pool holds it, and nobody resized it meanwhile
-            if torch._C._storage_Use_Count(storage._cdata) == 1 and storage.nbytes() == nbytes:
-                storages.append(storages.pop(index))  # to the back: the front keeps the longest-held ones
-                return storage
-        return None
+            for kept, storage in self._buffers.get(key, ()):
+                if torch._C._storage_Use_Count(storage._cdata) == 2:  # the kept tensor and storage alone
+                    return kept.detach()
+        nbytes = math.prod(shape) * like.element_size()
+        if nbytes < MIN_BYTES or not enabled():
+            return like.new_empty(shape)
+        buffer = torch.empty(key[0], dtype=like.dtype)
+        with self._lock:
+            if self._kept + nbytes <= MAX_BYTES:
+                self._buffers.setdefault(key, []).append((buffer, buffer.untyped_storage()))
+                self._kept += nbytes
+        return buffer.detach()
 
     def release(self) -> None:
-        """Forget every kept storage (memory in use elsewhere is freed when its last user lets go)."""
+        """Forget every kept buffer (memory in use elsewhere is freed when its last user lets go)."""
         with self._lock:
-            self._storages.clear()
+            self._buffers.clear()
             self._kept = 0
 
 

@@ -33,14 +33,15 @@ from snnx_torch.fused.triton_kernels import interpreting
 
 
 def leaky_sequence(
-    neuron: Any, x_seq: torch.Tensor, record: bool
+    neuron: Any, x_seq: torch.Tensor, record: bool, input_bias: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """``(spk_seq, mem)`` of ``neuron`` (a ``Leaky``) over ``x_seq [T, ...]``, or ``None``.
+    """``(spk_seq, mem)`` of ``neuron`` (a ``Leaky``) over ``x_seq [T, ...] + input_bias``, or ``None``.
 
     ``mem`` is every step's potential ``[T, ...]`` with ``record``, else the last
     step's ``[...]``. Runs from the neuron's stored potential (fresh or of one
-    step's shape); the caller stores the new one. ``None`` when the compiled scan
-    does not apply: not the CPU, not float32/float64, ``torch.compile`` or the
+    step's shape); the caller stores the new one. ``input_bias`` (``None``: none)
+    is added to each step's input inside the scan, and gets its gradient there.
+    ``None`` when the compiled scan does not apply: not the CPU, not float32/float64, ``torch.compile`` or the
     Triton interpreter active, the library not built, inhibition, ``state_quant``,
     a spike function without a C++ twin, or a state or parameter of another dtype
     or shape.
@@ -58,10 +59,16 @@ def leaky_sequence(
     elif mem.shape != x_seq.shape[1:]:
         return None  # the general route names the stale state
     beta, threshold, factor = neuron.beta, neuron.threshold, neuron.graded_spikes_factor
-    if not membrane_usable(x_seq, (mem, beta, threshold, factor), derivative):
+    checked = (
+        (mem, beta, threshold, factor) if input_bias is None else (mem, beta, threshold, factor, input_bias)
+    )
+    if not membrane_usable(x_seq, checked, derivative):
         return None
     rule = LEAKY_RULES[neuron.reset_mechanism, neuron.reset_delay]
-    return NativeMembraneScan.apply(x_seq, mem, _decay(beta), threshold, factor, rule, derivative, record)
+    decay = _decay(beta)
+    return NativeMembraneScan.apply(
+        x_seq, mem, decay, threshold, factor, input_bias, rule, derivative, record
+    )
 
 
 def _decay(beta: torch.Tensor) -> torch.Tensor:

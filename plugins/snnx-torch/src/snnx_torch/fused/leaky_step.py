@@ -59,7 +59,7 @@ class LeakyStep(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, mem, decay, threshold, factor, rule: MembraneRule, surrogate: tuple):
         spk, new = torch.empty_like(x), torch.empty_like(x)
-        _membrane_forward(x.unsqueeze(0), (mem, decay, threshold, factor), spk, new, None, rule, True)
+        _membrane_forward(x.unsqueeze(0), (mem, decay, threshold, factor, None), spk, new, None, rule, True)
         ctx.save_for_backward(mem, new, decay, threshold, factor)
         ctx.rule, ctx.surrogate = rule, surrogate
         ctx.set_materialize_grads(False)
@@ -79,10 +79,10 @@ class LeakyStep(torch.autograd.Function):
         membrane_backward(
             (grad_spk, grad_mem),
             (None, new, new),
-            params,
+            (*params, None),
             ctx.rule,
             ctx.surrogate,
-            outputs,
+            (*outputs, None),
             1,
             new.shape,
             True,

@@ -273,7 +273,7 @@ def membrane_scan(
     from snnx_torch.fused.native.scans import NativeMembraneScan, membrane_usable
 
     if membrane_usable(x_seq, (mem0, decay, threshold, factor), derivative):
-        return NativeMembraneScan.apply(x_seq, mem0, decay, threshold, factor, rule, derivative, record)
+        return NativeMembraneScan.apply(x_seq, mem0, decay, threshold, factor, None, rule, derivative, record)
     spk_seq, mem_seq = MembraneScan.apply(x_seq, mem0, decay, threshold, factor, rule, derivative)
     return (spk_seq, mem_seq) if record else (spk_seq, mem_seq[-1])
 

@@ -133,15 +133,15 @@ class SpikingNeuron(nn.Module):
         return None
 
     def fast_sequence(
-        self, x_seq: torch.Tensor, record_states: bool
+        self, x_seq: torch.Tensor, record_states: bool, input_bias: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None:
         """``(spk_seq, states)`` of :meth:`forward_sequence` by a lean route, or ``None``.
 
         Called with no states passed in; it starts from the stored ones. ``states``
         holds every state's sequence with ``record_states``, else each state after
-        the last step. A neuron with such a route (``Leaky``) overrides this; it must
-        give what the general route gives, values and gradients. ``None`` takes the
-        general route.
+        the last step. The input is ``x_seq + input_bias`` (see :meth:`forward_sequence`).
+        A neuron with such a route (``Leaky``) overrides this; it must give what the
+        general route gives, values and gradients. ``None`` takes the general route.
         """
         return None
 
@@ -173,7 +173,11 @@ class SpikingNeuron(nn.Module):
         return spec.outputs(spk, new_states, config)
 
     def forward_sequence(
-        self, x_seq: torch.Tensor, *passed: Any, record_states: bool = True
+        self,
+        x_seq: torch.Tensor,
+        *passed: Any,
+        record_states: bool = True,
+        input_bias: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, ...]:
         """Run all ``T`` steps of ``x_seq [T, ...]`` in one call: ``(spk_seq, *state_seqs)``.
 
@@ -185,6 +189,10 @@ class SpikingNeuron(nn.Module):
         With ``record_states=False`` it returns ``(spk_seq, *last_states)`` instead,
         the states after the last step only, which spares a kernel writing (and
         keeping for backward) every step's state.
+        ``input_bias`` (broadcasting to one step's input) makes the input
+        ``x_seq + input_bias``: ``snnx.run`` passes the bias of a ``Linear`` this way,
+        so that a neuron with a lean route adds it inside its scan rather than in a
+        pass of its own over the sequence (others add it first).
         """
         from snnx_torch.fused import kernel_for
 
@@ -195,7 +203,9 @@ class SpikingNeuron(nn.Module):
             )
         check_input(name, x_seq)
         handed_in = any(state is not None for state in passed)
-        fast = None if handed_in else self.fast_sequence(x_seq, record_states)
+        fast = None if handed_in else self.fast_sequence(x_seq, record_states, input_bias)
+        if fast is None and input_bias is not None:
+            x_seq = x_seq + input_bias
         if fast is not None:
             spk_seq, outputs = fast
             for state_name, values in zip(spec.states, outputs):

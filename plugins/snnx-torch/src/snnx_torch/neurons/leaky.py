@@ -39,8 +39,8 @@ class Leaky(SpikingNeuron):
         return None if result is None else (result[0], (result[1],))
 
     def fast_sequence(
-        self, x_seq: torch.Tensor, record_states: bool
+        self, x_seq: torch.Tensor, record_states: bool, input_bias: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]] | None:
         """All steps in one compiled CPU scan (:mod:`snnx_torch.fused.leaky_sequence`) when it applies."""
-        result = leaky_sequence(self, x_seq, record_states)
+        result = leaky_sequence(self, x_seq, record_states, input_bias)
         return None if result is None else (result[0], (result[1],))

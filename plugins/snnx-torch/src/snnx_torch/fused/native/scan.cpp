@@ -109,7 +109,10 @@ struct Broadcast {
   bool decay;
   bool theta;
   bool factor;
-  static Broadcast from_bits(int bits) { return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0}; }
+  bool bias;
+  static Broadcast from_bits(int bits) {
+    return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0};
+  }
 };
 
 // Neurons [a, a + n) of a per-neuron input: the array itself, or `buffer` filled with its single value.
@@ -200,11 +203,14 @@ void slopes(int kind, const double* p, const T* __restrict__ v, const T* __restr
 }
 
 // WRITE_SPIKES: false when recomputing for backward, which needs the potentials only.
+// `bias` (null: none) is added to every step's input first: X[t] + b is the output of a layer whose bias
+// snnx.run hands to the neuron instead of adding it in the layer (one pass over [T, M] fewer).
 template <class T, int MECH, bool CORRECTS, bool ZERO_INPUT, bool WRITE_SPIKES = true>
 void membrane_forward(const T* __restrict__ x, int64_t m, const T* __restrict__ mem0, const T* __restrict__ decay,
-                      const T* __restrict__ theta, const T* __restrict__ factor, Broadcast single, Rows<T> spk,
-                      Rows<T> mem, Rows<T> pre, int64_t steps, int64_t begin, int64_t end) {
-  T prev[CHUNK], c_values[CHUNK], th_values[CHUNK], g_values[CHUNK];
+                      const T* __restrict__ theta, const T* __restrict__ factor, const T* __restrict__ bias,
+                      Broadcast single, Rows<T> spk, Rows<T> mem, Rows<T> pre, int64_t steps, int64_t begin,
+                      int64_t end) {
+  T prev[CHUNK], c_values[CHUNK], th_values[CHUNK], g_values[CHUNK], b_values[CHUNK];
   for (int64_t a = begin; a < end; a += CHUNK) {
     const int64_t n = std::min(CHUNK, end - a);
     const T* initial = spread(mem0, single.initial, a, n, prev);
@@ -212,6 +218,7 @@ void membrane_forward(const T* __restrict__ x, int64_t m, const T* __restrict__ 
     const T* c = spread(decay, single.decay, a, n, c_values);
     const T* th = spread(theta, single.theta, a, n, th_values);
     const T* g = spread(factor, single.factor, a, n, g_values);
+    const T* b = bias != nullptr ? spread(bias, single.bias, a, n, b_values) : nullptr;
     for (int64_t t = 0; t < steps; ++t) {
       const T* __restrict__ xt = x + t * m + a;
       T* __restrict__ st = spk.row(t, a);
@@ -223,16 +230,17 @@ void membrane_forward(const T* __restrict__ x, int64_t m, const T* __restrict__ 
       }
       for (int64_t j = 0; j < n; ++j) {
         const T p = prev[j];
+        const T drive = b != nullptr ? xt[j] + b[j] : xt[j];  // the loop is unswitched on b (-O3)
         T v, reset = T(0);
         if (MECH == ZERO && !ZERO_INPUT) {
           const T keep = static_cast<T>(p <= th[j]);
           v = p * keep;
           v = v * c[j];
-          v = v + xt[j];
+          v = v + drive;
           reset = T(1) - keep;
         } else {
           v = p * c[j];
-          v = v + xt[j];
+          v = v + drive;
           if (MECH == SUBTRACT) {
             reset = static_cast<T>(p > th[j]);
             v = v - reset * th[j];
@@ -265,6 +273,7 @@ struct MembraneGrads {
   T* decay;
   T* theta;
   T* factor;
+  T* bias;  // per neuron: the sum over time of dL/dX[t]
 };
 
 // What the backward pass reads: the saved sequences (`record`), or the input to recompute them from.
@@ -277,6 +286,7 @@ struct MembraneSaved {
   const T* decay;
   const T* theta;
   const T* factor;
+  const T* bias;
   Broadcast single;
   bool record;
 };
@@ -286,7 +296,8 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
                        MembraneGrads<T> out, int64_t steps, int64_t m, int64_t begin, int64_t end) {
   T carry[CHUNK], slope[CHUNK], delta[CHUNK], spk_scratch[CHUNK], mem_scratch[CHUNK];
   T m0_values[CHUNK], c_values[CHUNK], th_values[CHUNK], g_values[CHUNK];
-  double sum_decay[CHUNK], sum_theta[CHUNK], sum_factor[CHUNK];
+  double sum_decay[CHUNK], sum_theta[CHUNK], sum_factor[CHUNK], sum_bias[CHUNK];
+  const bool bias_sum = out.bias != nullptr;  // loop-invariant: -O3 unswitches the inner loop on it
   const bool needs_slope = kind != NO_GRADIENT && (grad_spk.values != nullptr || CORRECTS);
   // recomputing: blocks small enough that their [T, width] sequences stay in cache
   const int64_t width =
@@ -300,10 +311,10 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
       mem = Rows<T>{buffer, n, a};
       pre = CORRECTS ? Rows<T>{buffer + steps * n, n, a} : mem;
       membrane_forward<T, MECH, CORRECTS, ZERO_INPUT, false>(saved.x, m, saved.mem0, saved.decay, saved.theta,
-                                                             saved.factor, saved.single, mem, mem, pre, steps, a,
-                                                             a + n);
+                                                             saved.factor, saved.bias, saved.single, mem, mem, pre,
+                                                             steps, a, a + n);
     }
-    for (int64_t j = 0; j < n; ++j) carry[j] = slope[j] = sum_decay[j] = sum_theta[j] = sum_factor[j] = 0;
+    for (int64_t j = 0; j < n; ++j) carry[j] = slope[j] = sum_decay[j] = sum_theta[j] = sum_factor[j] = sum_bias[j] = 0;
     const T* m0 = spread(saved.mem0, saved.single.initial, a, n, m0_values);
     const T* c = spread(saved.decay, saved.single.decay, a, n, c_values);
     const T* th = spread(saved.theta, saved.single.theta, a, n, th_values);
@@ -350,7 +361,9 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
           sum_factor[j] += static_cast<double>(gs[j] * fired);
         }
         carry[j] = coef * d;
-        dx[j] = ZERO_INPUT ? d * keep : d;  // a zero reset that clears the input passes (1 - R) to X
+        const T dxj = ZERO_INPUT ? d * keep : d;  // a zero reset that clears the input passes (1 - R) to X
+        dx[j] = dxj;
+        if (bias_sum) sum_bias[j] += static_cast<double>(dxj);
       }
     }
     for (int64_t j = 0; j < n; ++j) {
@@ -358,6 +371,7 @@ void membrane_backward(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> save
       if (out.decay != nullptr) out.decay[a + j] = static_cast<T>(sum_decay[j]);
       if (out.theta != nullptr) out.theta[a + j] = static_cast<T>(sum_theta[j]);
       if (out.factor != nullptr) out.factor[a + j] = static_cast<T>(sum_factor[j]);
+      if (bias_sum) out.bias[a + j] = static_cast<T>(sum_bias[j]);
     }
   }
 }
@@ -424,13 +438,13 @@ struct MembraneOptions {
 };
 
 template <class T, int MECH>
-void forward_for(const T* x, const T* mem0, const T* decay, const T* theta, const T* factor, Broadcast single,
-                 Rows<T> spk, Rows<T> mem, Rows<T> pre, int64_t steps, int64_t m, MembraneOptions options,
-                 int threads) {
+void forward_for(const T* x, const T* mem0, const T* decay, const T* theta, const T* factor, const T* bias,
+                 Broadcast single, Rows<T> spk, Rows<T> mem, Rows<T> pre, int64_t steps, int64_t m,
+                 MembraneOptions options, int threads) {
   parallel(steps, m, threads, [=](int64_t begin, int64_t end) {
-#define SNNX_FORWARD(CORRECTS, ZERO_INPUT) \
-  membrane_forward<T, MECH, CORRECTS, ZERO_INPUT>(x, m, mem0, decay, theta, factor, single, spk, mem, pre, steps, \
-                                                  begin, end)
+#define SNNX_FORWARD(CORRECTS, ZERO_INPUT)                                                                     \
+  membrane_forward<T, MECH, CORRECTS, ZERO_INPUT>(x, m, mem0, decay, theta, factor, bias, single, spk, mem, pre, \
+                                                  steps, begin, end)
     if constexpr (MECH == ZERO) {
       if (options.zero_input) {
         options.corrects ? SNNX_FORWARD(true, true) : SNNX_FORWARD(false, true);
@@ -474,20 +488,20 @@ void backward_for(Grad<T> grad_spk, Grad<T> grad_mem, MembraneSaved<T> saved, in
 
 template <class T>
 void membrane_forward_entry(const T* x, const T* mem0, const T* decay, const T* theta, const T* factor,
-                            Broadcast single, T* spk, T* mem, T* pre, int64_t steps, int64_t m,
+                            const T* bias, Broadcast single, T* spk, T* mem, T* pre, int64_t steps, int64_t m,
                             MembraneOptions options, bool record, int threads) {
   // without `record`, mem and pre are [M] arrays that end up holding the last step
   const Rows<T> spk_rows{spk, m, 0}, mem_rows{mem, record ? m : 0, 0}, pre_rows{pre, record ? m : 0, 0};
   switch (options.mechanism) {
     case SUBTRACT:
-      return forward_for<T, SUBTRACT>(x, mem0, decay, theta, factor, single, spk_rows, mem_rows, pre_rows, steps, m,
-                                      options, threads);
+      return forward_for<T, SUBTRACT>(x, mem0, decay, theta, factor, bias, single, spk_rows, mem_rows, pre_rows,
+                                      steps, m, options, threads);
     case ZERO:
-      return forward_for<T, ZERO>(x, mem0, decay, theta, factor, single, spk_rows, mem_rows, pre_rows, steps, m, options,
-                                  threads);
+      return forward_for<T, ZERO>(x, mem0, decay, theta, factor, bias, single, spk_rows, mem_rows, pre_rows, steps,
+                                  m, options, threads);
     default:
-      return forward_for<T, NONE>(x, mem0, decay, theta, factor, single, spk_rows, mem_rows, pre_rows, steps, m, options,
-                                  threads);
+      return forward_for<T, NONE>(x, mem0, decay, theta, factor, bias, single, spk_rows, mem_rows, pre_rows, steps,
+                                  m, options, threads);
   }
 }
 
@@ -523,24 +537,28 @@ int all_zero(const T* __restrict__ values, int64_t n) {
 
 #define SNNX_SCAN_ENTRY_POINTS(T, SUFFIX)                                                                      \
   extern "C" void snnx_membrane_forward_##SUFFIX(const T* x, const T* mem0, const T* decay, const T* theta,     \
-                                                 const T* factor, T* spk, T* mem, T* pre, int64_t steps,        \
-                                                 int64_t m, int mechanism, int corrects, int zero_input,       \
-                                                 int record, int threads, int broadcast) {                     \
-    membrane_forward_entry<T>(x, mem0, decay, theta, factor, Broadcast::from_bits(broadcast), spk, mem, pre,   \
+                                                 const T* factor, const T* bias, T* spk, T* mem, T* pre,       \
+                                                 int64_t steps, int64_t m, int mechanism, int corrects,        \
+                                                 int zero_input, int record, int threads, int broadcast) {     \
+    membrane_forward_entry<T>(x, mem0, decay, theta, factor, bias, Broadcast::from_bits(broadcast), spk, mem,  \
+                              pre,                                                                             \
                               steps, m, MembraneOptions{mechanism, corrects != 0, zero_input != 0},            \
                               record != 0, threads);                                                           \
   }                                                                                                            \
   extern "C" void snnx_membrane_backward_##SUFFIX(                                                             \
       const T* grad_spk, int64_t spk_time_stride, int64_t spk_element_stride, const T* grad_mem,               \
       int64_t mem_time_stride, int64_t mem_element_stride, const T* x, const T* mem, const T* pre,             \
-      const T* mem0, const T* decay, const T* theta, const T* factor, int kind, const double* params,          \
-      T* grad_x, T* grad_mem0, T* grad_decay, T* grad_theta, T* grad_factor, int64_t steps, int64_t m,         \
+      const T* mem0, const T* decay, const T* theta, const T* factor, const T* bias, int kind,                 \
+      const double* params, T* grad_x, T* grad_mem0, T* grad_decay, T* grad_theta, T* grad_factor,             \
+      T* grad_bias, int64_t steps, int64_t m,                                                                  \
       int mechanism, int corrects, int zero_input, int record, int threads, int broadcast) {                   \
     membrane_backward_entry<T>(                                                                                \
         Grad<T>{grad_spk, spk_time_stride, spk_element_stride, false},                                         \
         Grad<T>{grad_mem, mem_time_stride, mem_element_stride, record == 0},                                   \
-        MembraneSaved<T>{x, mem, pre, mem0, decay, theta, factor, Broadcast::from_bits(broadcast), record != 0}, \
-        kind, params, MembraneGrads<T>{grad_x, grad_mem0, grad_decay, grad_theta, grad_factor}, steps, m,      \
+        MembraneSaved<T>{x, mem, pre, mem0, decay, theta, factor, bias, Broadcast::from_bits(broadcast),       \
+                         record != 0},                                                                         \
+        kind, params, MembraneGrads<T>{grad_x, grad_mem0, grad_decay, grad_theta, grad_factor, grad_bias},     \
+        steps, m,                                                                                              \
         MembraneOptions{mechanism, corrects != 0, zero_input != 0}, threads);                                  \
   }                                                                                                            \
   extern "C" void snnx_decay_forward_##SUFFIX(const T* x, const T* state0, const T* decay, T* out,              \

@@ -92,15 +92,21 @@ def decay_usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool
     return _usable(x_seq, tensors)
 
 
-def _per_neuron(tensors: tuple[torch.Tensor, ...], shape: torch.Size) -> tuple[list[torch.Tensor], int]:
+def _per_neuron(
+    tensors: tuple[torch.Tensor | None, ...], shape: torch.Size
+) -> tuple[list[torch.Tensor | None], int]:
     """Per-neuron inputs as ``scan.cpp`` reads them, and its ``broadcast`` bits.
 
     A single value is passed as it is, with bit ``i`` set for ``tensors[i]``; anything
-    else as a contiguous array broadcast to ``shape`` (a view when it already is one).
+    else as a contiguous array broadcast to ``shape`` (a view when it already is one);
+    ``None`` (an absent input) as it is.
     """
-    arrays, bits = [], 0
+    arrays: list[torch.Tensor | None] = []
+    bits = 0
     for index, tensor in enumerate(tensors):
-        if tensor.numel() == 1:
+        if tensor is None:
+            arrays.append(None)
+        elif tensor.numel() == 1:
             arrays.append(tensor)
             bits |= 1 << index
         else:
@@ -190,10 +196,15 @@ class NativeMembraneScan(torch.autograd.Function):
 
     With ``record=False`` the second output is the last step's potential alone
     (``[...]``, no time axis), and backward recomputes the sequence from ``x_seq``.
+    ``bias`` (``None``: none) is added to every step's input before the recurrence:
+    the scan runs on ``x_seq + bias`` without that sum being made, and the bias's
+    gradient is the input's summed over time (reduced to its shape).
     """
 
     @staticmethod
-    def forward(ctx, x_seq, mem0, decay, threshold, factor, rule: MembraneRule, derivative, record: bool):
+    def forward(
+        ctx, x_seq, mem0, decay, threshold, factor, bias, rule: MembraneRule, derivative, record: bool
+    ):
         shape = x_seq.shape[1:]
         x_seq = x_seq.contiguous()
         spk_seq = POOL.empty(x_seq.shape, x_seq)
@@ -203,9 +214,9 @@ class NativeMembraneScan(torch.autograd.Function):
             pre = None  # the loop writes V only for the same-step correction
         else:
             pre = POOL.empty(mem_out.shape, x_seq) if record else x_seq.new_empty(shape)
-        _membrane_forward(x_seq, (mem0, decay, threshold, factor), spk_seq, mem_out, pre, rule, record)
+        _membrane_forward(x_seq, (mem0, decay, threshold, factor, bias), spk_seq, mem_out, pre, rule, record)
         saved = (mem_out, pre) if record else (x_seq, None)
-        ctx.save_for_backward(unless_zero(mem0), *saved, decay, threshold, factor)
+        ctx.save_for_backward(unless_zero(mem0), *saved, decay, threshold, factor, bias)
         ctx.rule, ctx.derivative, ctx.record, ctx.mem0_shape = rule, derivative, record, mem0.shape
         ctx.set_materialize_grads(False)
         if derivative is zero_derivative and not ctx.needs_input_grad[4]:
@@ -215,7 +226,7 @@ class NativeMembraneScan(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_spk, grad_mem):
-        mem0, first, second, decay, threshold, factor = ctx.saved_tensors
+        mem0, first, second, decay, threshold, factor, bias = ctx.saved_tensors
         rule: MembraneRule = ctx.rule
         needs = ctx.needs_input_grad
         mem0 = zero_scalar(first.dtype) if mem0 is None else mem0
@@ -227,15 +238,16 @@ class NativeMembraneScan(torch.autograd.Function):
                 pre = first.new_empty(first.shape)
                 mem_seq = first.new_empty(first.shape) if rule.corrects else pre  # U = V without a correction
                 spikes = first.new_empty(first.shape)
-                _membrane_forward(first, (mem0, decay, threshold, factor), spikes, mem_seq, pre, rule, True)
+                params = (mem0, decay, threshold, factor, bias)
+                _membrane_forward(first, params, spikes, mem_seq, pre, rule, True)
             factor_grad = factor_only_gradient(grad_spk, pre, threshold, factor, needs[4])
-            return (None, None, None, None, *factor_grad, None)
+            return (None, None, None, None, factor_grad[0], None, *factor_grad[1:], None)
         shape = first.shape[1:]
         steps = first.shape[0]
         theta_grad = needs[3] and (
             rule.mechanism == "subtract" or (surrogate and (grad_spk is not None or rule.corrects))
         )
-        wanted = (needs[0], needs[1], needs[2], theta_grad, needs[4] and grad_spk is not None)
+        wanted = (needs[0], needs[1], needs[2], theta_grad, needs[4] and grad_spk is not None, needs[5])
         grad_x = POOL.empty(first.shape, first) if wanted[0] else None
         per_element = [first.new_empty(shape) if want else None for want in wanted[1:]]
         if ctx.record:
@@ -245,7 +257,7 @@ class NativeMembraneScan(torch.autograd.Function):
         membrane_backward(
             (grad_spk, grad_mem),
             (x_seq, mem_seq, pre_seq),
-            (mem0, decay, threshold, factor),
+            (mem0, decay, threshold, factor, bias),
             rule,
             surrogate_code(ctx.derivative),
             (grad_x, *per_element),
@@ -253,11 +265,17 @@ class NativeMembraneScan(torch.autograd.Function):
             shape,
             ctx.record,
         )
-        targets = (ctx.mem0_shape, decay.shape, threshold.shape, factor.shape)
-        grad_mem0, grad_decay, grad_theta, grad_factor = (
+        targets = (
+            ctx.mem0_shape,
+            decay.shape,
+            threshold.shape,
+            factor.shape,
+            None if bias is None else bias.shape,
+        )
+        grad_mem0, grad_decay, grad_theta, grad_factor, grad_bias = (
             reduce_to(tensor, target) for tensor, target in zip(per_element, targets)
         )
-        return grad_x, grad_mem0, grad_decay, grad_theta, grad_factor, None, None, None
+        return grad_x, grad_mem0, grad_decay, grad_theta, grad_factor, grad_bias, None, None, None
 
 
 def _membrane_forward(
@@ -269,12 +287,15 @@ def _membrane_forward(
     rule: MembraneRule,
     record: bool,
 ) -> None:
-    """Run ``scan.cpp``'s forward loop into the given outputs (``params``: mem0, decay, threshold, factor)."""
+    """Run ``scan.cpp``'s forward loop into the given outputs.
+
+    ``params``: mem0, decay, threshold, factor and the input's bias (``None``: none).
+    """
     shape = x_seq.shape[1:]
     flat, broadcast = _per_neuron(params, shape)
     _function("snnx_membrane_forward", x_seq.dtype)(
         x_seq.data_ptr(),
-        *(tensor.data_ptr() for tensor in flat),
+        *(_pointer(tensor) for tensor in flat),
         spk_seq.data_ptr(),
         mem_out.data_ptr(),
         _pointer(pre),
@@ -297,9 +318,9 @@ def membrane_backward(
 
     ``grads``: the incoming gradients of the spikes and the membrane (``None``: none);
     ``saved``: the input, membrane and pre-reset sequences (the input alone without
-    ``record``, the two sequences with it); ``params``: mem0, decay, threshold, factor;
-    ``outputs``: per-element gradients of the input, mem0, decay, threshold and factor
-    (``None``: not wanted).
+    ``record``, the two sequences with it); ``params``: mem0, decay, threshold, factor
+    and the input's bias (``None``: none); ``outputs``: per-element gradients of the
+    input, mem0, decay, threshold, factor and bias (``None``: not wanted).
     """
     dtype = next(tensor for tensor in saved if tensor is not None).dtype
     spk_values, spk_time, spk_element = _gradient_input(grads[0], steps)
@@ -314,7 +335,7 @@ def membrane_backward(
         mem_time,
         mem_element,
         *(_pointer(tensor) for tensor in saved),
-        *(tensor.data_ptr() for tensor in flat),
+        *(_pointer(tensor) for tensor in flat),
         kind,
         ctypes.addressof(surrogate_parameters(parameters)),
         *(_pointer(tensor) for tensor in outputs),
