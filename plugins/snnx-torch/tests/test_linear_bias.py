@@ -86,10 +86,12 @@ def test_the_bias_added_in_the_scan_equals_the_step_loop(biases_taken, reset, ou
         torch.testing.assert_close(our_grads[name], grad, rtol=1e-10, atol=1e-10, msg=name)
 
 
-def test_float32_per_neuron_beta_and_a_batch_of_feature_vectors(biases_taken):
+@pytest.mark.parametrize("width", [OUT, 600])  # 600: blocks of 512 neurons read the bias in place or wrap
+def test_float32_per_neuron_beta_and_a_batch_of_feature_vectors(biases_taken, width):
     torch.manual_seed(4)
     net = nn.Sequential(
-        nn.Linear(IN, OUT), snnx.Leaky(beta=torch.linspace(0.5, 0.95, OUT), learn_beta=True, init_hidden=True)
+        nn.Linear(IN, width),
+        snnx.Leaky(beta=torch.linspace(0.5, 0.95, width), learn_beta=True, init_hidden=True),
     )
     x = torch.rand(T, B, IN) * 2
     (ours, our_grads), (loop, loop_grads) = _run_and_loop(net, x)
@@ -184,3 +186,23 @@ def test_forward_sequence_with_an_input_bias_equals_adding_it_first(make):
         expected = reference.forward_sequence(x + given)
         for a, b in zip(ours, expected, strict=True):
             torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("bias_shape", [(OUT,), (1, OUT), (B, 1), (B, OUT), (), (1,)])
+def test_the_lean_route_takes_a_bias_of_any_broadcasting_shape(biases_taken, bias_shape):
+    """Repeating every ``numel`` neurons (a layer's bias), or broadcast to the step first."""
+    torch.manual_seed(10)
+    x = (torch.rand(T, B, OUT, dtype=torch.float64) * 1.2).requires_grad_(True)
+    bias = (torch.randn(bias_shape, dtype=torch.float64) * 0.3).requires_grad_(True)
+    neuron, reference = snnx.Leaky(beta=0.8).double(), snnx.Leaky(beta=0.8).double()
+    ours = neuron.forward_sequence(x, input_bias=bias)
+    assert biases_taken[-1][0] is bias and biases_taken[-1][1], "the lean route did not take the bias"
+    reference.fast_sequence = lambda x_seq, record_states, input_bias=None: None  # the general route
+    expected = reference.forward_sequence(x + bias)
+    for a, b in zip(ours, expected, strict=True):
+        assert torch.equal(a, b)
+    weights = torch.randn(T, B, OUT, dtype=torch.float64)
+    grads = torch.autograd.grad((ours[0] * weights).sum() + ours[1].sum(), [x, bias])
+    expected_grads = torch.autograd.grad((expected[0] * weights).sum() + expected[1].sum(), [x, bias])
+    for got, want in zip(grads, expected_grads, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)

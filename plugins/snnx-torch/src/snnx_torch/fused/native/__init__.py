@@ -116,13 +116,13 @@ def _build(compiler: str) -> Path:
 
 
 _POINTER, _INT64, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
-_SIGNATURES = {  # each ends with the thread count and the broadcast bits of the per-neuron inputs
-    "snnx_membrane_forward": [_POINTER] * 9 + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT, _INT],
+_SIGNATURES = {  # each ends with the thread count and how the per-neuron inputs broadcast
+    "snnx_membrane_forward": [_POINTER] * 9 + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT, _INT, _INT64],
     "snnx_membrane_backward": [_POINTER, _INT64, _INT64, _POINTER, _INT64, _INT64]  # incoming gradients
     + [_POINTER] * 8  # x, mem, pre, mem0, decay, theta, factor, bias
     + [_INT, _POINTER]  # surrogate kind and parameters
     + [_POINTER] * 6  # gradients of x, mem0, decay, theta, factor, bias
-    + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT, _INT],
+    + [_INT64, _INT64, _INT, _INT, _INT, _INT, _INT, _INT, _INT64],
     "snnx_decay_forward": [_POINTER] * 4 + [_INT64, _INT64, _INT, _INT],
     "snnx_decay_backward": [_POINTER, _INT64, _INT64] + [_POINTER] * 6 + [_INT64, _INT64, _INT, _INT],
 }

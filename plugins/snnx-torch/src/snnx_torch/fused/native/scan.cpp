@@ -109,11 +109,21 @@ struct Broadcast {
   bool decay;
   bool theta;
   bool factor;
-  bool bias;
-  static Broadcast from_bits(int bits) {
-    return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0};
+  int64_t bias_period;  // the bias of neuron i is bias[i % bias_period] (M: an [M] array; 1: one value)
+  static Broadcast from_bits(int bits, int64_t bias_period = 1) {
+    return {(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, bias_period};
   }
 };
+
+// Neurons [a, a + n) of a bias repeating every `period` neurons (a layer's bias over a batch): a piece of
+// the array itself when it does not wrap around, else `buffer` filled from it.
+template <class T>
+const T* spread_periodic(const T* values, int64_t period, int64_t a, int64_t n, T* buffer) {
+  const int64_t start = a % period;
+  if (start + n <= period) return values + start;
+  for (int64_t j = 0; j < n; ++j) buffer[j] = values[(a + j) % period];
+  return buffer;
+}
 
 // Neurons [a, a + n) of a per-neuron input: the array itself, or `buffer` filled with its single value.
 template <class T>
@@ -218,7 +228,7 @@ void membrane_forward(const T* __restrict__ x, int64_t m, const T* __restrict__ 
     const T* c = spread(decay, single.decay, a, n, c_values);
     const T* th = spread(theta, single.theta, a, n, th_values);
     const T* g = spread(factor, single.factor, a, n, g_values);
-    const T* b = bias != nullptr ? spread(bias, single.bias, a, n, b_values) : nullptr;
+    const T* b = bias != nullptr ? spread_periodic(bias, single.bias_period, a, n, b_values) : nullptr;
     for (int64_t t = 0; t < steps; ++t) {
       const T* __restrict__ xt = x + t * m + a;
       T* __restrict__ st = spk.row(t, a);
@@ -539,9 +549,10 @@ int all_zero(const T* __restrict__ values, int64_t n) {
   extern "C" void snnx_membrane_forward_##SUFFIX(const T* x, const T* mem0, const T* decay, const T* theta,     \
                                                  const T* factor, const T* bias, T* spk, T* mem, T* pre,       \
                                                  int64_t steps, int64_t m, int mechanism, int corrects,        \
-                                                 int zero_input, int record, int threads, int broadcast) {     \
-    membrane_forward_entry<T>(x, mem0, decay, theta, factor, bias, Broadcast::from_bits(broadcast), spk, mem,  \
-                              pre,                                                                             \
+                                                 int zero_input, int record, int threads, int broadcast,       \
+                                                 int64_t bias_period) {                                        \
+    membrane_forward_entry<T>(x, mem0, decay, theta, factor, bias, Broadcast::from_bits(broadcast, bias_period), \
+                              spk, mem, pre,                                                                   \
                               steps, m, MembraneOptions{mechanism, corrects != 0, zero_input != 0},            \
                               record != 0, threads);                                                           \
   }                                                                                                            \
@@ -551,12 +562,13 @@ int all_zero(const T* __restrict__ values, int64_t n) {
       const T* mem0, const T* decay, const T* theta, const T* factor, const T* bias, int kind,                 \
       const double* params, T* grad_x, T* grad_mem0, T* grad_decay, T* grad_theta, T* grad_factor,             \
       T* grad_bias, int64_t steps, int64_t m,                                                                  \
-      int mechanism, int corrects, int zero_input, int record, int threads, int broadcast) {                   \
+      int mechanism, int corrects, int zero_input, int record, int threads, int broadcast,                     \
+      int64_t bias_period) {                                                                                   \
     membrane_backward_entry<T>(                                                                                \
         Grad<T>{grad_spk, spk_time_stride, spk_element_stride, false},                                         \
         Grad<T>{grad_mem, mem_time_stride, mem_element_stride, record == 0},                                   \
-        MembraneSaved<T>{x, mem, pre, mem0, decay, theta, factor, bias, Broadcast::from_bits(broadcast),       \
-                         record != 0},                                                                         \
+        MembraneSaved<T>{x, mem, pre, mem0, decay, theta, factor, bias,                                        \
+                         Broadcast::from_bits(broadcast, bias_period), record != 0},                           \
         kind, params, MembraneGrads<T>{grad_x, grad_mem0, grad_decay, grad_theta, grad_factor, grad_bias},     \
         steps, m,                                                                                              \
         MembraneOptions{mechanism, corrects != 0, zero_input != 0}, threads);                                  \

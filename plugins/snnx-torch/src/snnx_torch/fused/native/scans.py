@@ -92,26 +92,37 @@ def decay_usable(x_seq: torch.Tensor, tensors: tuple[torch.Tensor, ...]) -> bool
     return _usable(x_seq, tensors)
 
 
-def _per_neuron(
-    tensors: tuple[torch.Tensor | None, ...], shape: torch.Size
-) -> tuple[list[torch.Tensor | None], int]:
+def _per_neuron(tensors: tuple[torch.Tensor, ...], shape: torch.Size) -> tuple[list[torch.Tensor], int]:
     """Per-neuron inputs as ``scan.cpp`` reads them, and its ``broadcast`` bits.
 
     A single value is passed as it is, with bit ``i`` set for ``tensors[i]``; anything
-    else as a contiguous array broadcast to ``shape`` (a view when it already is one);
-    ``None`` (an absent input) as it is.
+    else as a contiguous array broadcast to ``shape`` (a view when it already is one).
     """
-    arrays: list[torch.Tensor | None] = []
-    bits = 0
+    arrays, bits = [], 0
     for index, tensor in enumerate(tensors):
-        if tensor is None:
-            arrays.append(None)
-        elif tensor.numel() == 1:
+        if tensor.numel() == 1:
             arrays.append(tensor)
             bits |= 1 << index
         else:
             arrays.append(tensor.expand(shape).contiguous())
     return arrays, bits
+
+
+def _bias_argument(bias: torch.Tensor | None, shape: torch.Size) -> tuple[torch.Tensor | None, int]:
+    """``(values, period)`` of an input bias for ``scan.cpp``: neuron ``i`` adds ``values[i % period]``.
+
+    A contiguous bias whose shape (leading ones aside) is the step's trailing shape,
+    such as a layer's ``[N]`` bias for ``[B, N]`` steps, is passed as it is, repeating
+    every ``numel`` neurons; any other is broadcast to ``shape`` first.
+    """
+    if bias is None:
+        return None, 1
+    sizes = tuple(bias.shape)
+    while sizes and sizes[0] == 1:
+        sizes = sizes[1:]
+    if bias.is_contiguous() and sizes == tuple(shape)[len(shape) - len(sizes) :]:
+        return bias, max(1, bias.numel())
+    return bias.expand(shape).contiguous(), math.prod(shape)
 
 
 def unless_zero(state: torch.Tensor) -> torch.Tensor | None:
@@ -177,8 +188,10 @@ def _threads() -> int:
     return max(1, torch.get_num_threads())
 
 
-def _loop_arguments(steps: int, shape: torch.Size, rule: MembraneRule, record: bool, broadcast: int) -> tuple:
-    """What both membrane loops take last: sizes, the reset rule, ``record``, threads, broadcast bits."""
+def _loop_arguments(
+    steps: int, shape: torch.Size, rule: MembraneRule, record: bool, broadcast: int, bias_period: int
+) -> tuple:
+    """What both membrane loops take last: sizes, the reset rule, ``record``, threads, broadcasting."""
     return (
         steps,
         math.prod(shape),
@@ -188,6 +201,7 @@ def _loop_arguments(steps: int, shape: torch.Size, rule: MembraneRule, record: b
         int(record),
         _threads(),
         broadcast,
+        bias_period,
     )
 
 
@@ -292,14 +306,16 @@ def _membrane_forward(
     ``params``: mem0, decay, threshold, factor and the input's bias (``None``: none).
     """
     shape = x_seq.shape[1:]
-    flat, broadcast = _per_neuron(params, shape)
+    flat, broadcast = _per_neuron(params[:4], shape)
+    bias, period = _bias_argument(params[4], shape)
     _function("snnx_membrane_forward", x_seq.dtype)(
         x_seq.data_ptr(),
-        *(_pointer(tensor) for tensor in flat),
+        *(tensor.data_ptr() for tensor in flat),
+        _pointer(bias),
         spk_seq.data_ptr(),
         mem_out.data_ptr(),
         _pointer(pre),
-        *_loop_arguments(x_seq.shape[0], shape, rule, record, broadcast),
+        *_loop_arguments(x_seq.shape[0], shape, rule, record, broadcast, period),
     )
 
 
@@ -325,7 +341,8 @@ def membrane_backward(
     dtype = next(tensor for tensor in saved if tensor is not None).dtype
     spk_values, spk_time, spk_element = _gradient_input(grads[0], steps)
     mem_values, mem_time, mem_element = _gradient_input(grads[1], steps)
-    flat, broadcast = _per_neuron(params, shape)
+    flat, broadcast = _per_neuron(params[:4], shape)
+    bias, period = _bias_argument(params[4], shape)
     kind, parameters = surrogate
     _function("snnx_membrane_backward", dtype)(
         _pointer(spk_values),
@@ -335,11 +352,12 @@ def membrane_backward(
         mem_time,
         mem_element,
         *(_pointer(tensor) for tensor in saved),
-        *(_pointer(tensor) for tensor in flat),
+        *(tensor.data_ptr() for tensor in flat),
+        _pointer(bias),
         kind,
         ctypes.addressof(surrogate_parameters(parameters)),
         *(_pointer(tensor) for tensor in outputs),
-        *_loop_arguments(steps, shape, rule, record, broadcast),
+        *_loop_arguments(steps, shape, rule, record, broadcast, period),
     )
 
 
