@@ -17,6 +17,12 @@ mask for all steps in one call (the same distribution, other random numbers), an
 ``BatchNorm`` in training mode takes its statistics over all ``T * B`` samples
 instead of each step's ``B`` (identical in eval mode).
 
+**A Linear's bias.** A folded ``nn.Linear`` followed by a neuron with a lean route
+(``Leaky``) computes its product alone and leaves its bias to the neuron, whose
+compiled scan adds it to each input as it reads it (:func:`leaves_bias`): one pass
+over the ``T * B`` rows fewer. Values and gradients are the step loop's, up to the
+rounding of the layer's sums.
+
 **Time chunks.** Folding all ``T`` steps can make an activation too large to stay
 in cache, and on a CPU every fresh buffer of tens of megabytes is paged in again
 on each call (a conv net's first feature map: ``T * B * C * H * W`` floats). A call
