@@ -238,7 +238,12 @@ def leaves_bias(layer: nn.Module, following: nn.Module | None, h: Any) -> bool:
     return not _hooked(layer)
 
 
-_GLOBAL_HOOKS = ("_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks")
+_GLOBAL_HOOKS = (
+    "_global_forward_hooks",
+    "_global_forward_pre_hooks",
+    "_global_backward_hooks",
+    "_global_backward_pre_hooks",
+)
 
 
 def _hooked(layer: nn.Module) -> bool:

@@ -120,7 +120,7 @@ def _bias_argument(bias: torch.Tensor | None, shape: torch.Size) -> tuple[torch.
     sizes = tuple(bias.shape)
     while sizes and sizes[0] == 1:
         sizes = sizes[1:]
-    if bias.is_contiguous() and sizes == tuple(shape)[len(shape) - len(sizes) :]:
+    if bias.is_contiguous() and len(sizes) <= len(shape) and sizes == tuple(shape)[len(shape) - len(sizes) :]:
         return bias, max(1, bias.numel())
     return bias.expand(shape).contiguous(), math.prod(shape)
 
